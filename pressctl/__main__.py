@@ -1,0 +1,5 @@
+"""Run pressctl as `python -m pressctl`."""
+
+from pressctl.cli import main
+
+main()

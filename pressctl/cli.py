@@ -1,0 +1,86 @@
+"""The command line: Typer only. Commands live in pressctl/commands/, one module per group."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from pressctl import __version__
+from pressctl.errors import ExitCode, PressctlError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="pressctl",
+    help="The command-line toolkit for press offices: check the contact book, render releases, "
+    "export to mailing tools.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def report_error(err: PressctlError) -> None:
+    """The one place a user's mistake becomes a message on stderr."""
+    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+
+
+def handles_errors(func: F) -> F:
+    """Map PressctlError to its message and exit code, so no user mistake shows a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PressctlError as err:
+            report_error(err)
+            raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            typer.secho("interrupted; nothing was written", fg=typer.colors.RED, err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pressctl {__version__}")
+        raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", callback=_version,
+                                 is_eager=True),
+) -> None:
+    """The command-line toolkit for press offices."""
+
+
+def _register() -> None:
+    from pressctl.commands import contacts, schema
+
+    app.add_typer(contacts.app, name="contacts")
+    app.add_typer(schema.app, name="schema")
+    for name in ("render", "release", "init", "export"):
+        try:
+            module = __import__(f"pressctl.commands.{name}", fromlist=["register"])
+        except ModuleNotFoundError as err:
+            if err.name != f"pressctl.commands.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except PressctlError as err:  # raised outside a command, e.g. while parsing
+        report_error(err)
+        sys.exit(err.exit_code)

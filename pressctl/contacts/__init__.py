@@ -1,0 +1,1 @@
+"""The contact book: model, loading, checking and fixing."""

@@ -1,0 +1,115 @@
+"""--fix and --diff: change only the fixed values, byte for byte everything else.
+
+A round-trip YAML library re-emits the whole document and so re-indents, re-wraps
+and re-spaces what it did not understand; the contract here is that every other
+byte stays. So each fix replaces exactly the source span of one scalar (found by
+PyYAML's marks), quoted in the style it had, and the result is parsed again and
+compared with what was intended before anything is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pressctl.contacts.load import LoadResult
+from pressctl.errors import InputError
+from pressctl.findings import Finding
+from pressctl.yamlsource import parse_fast
+
+_PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^#,\[\]{}]*")
+
+
+@dataclass(frozen=True)
+class FixResult:
+    original: str
+    fixed: str
+    applied: tuple[Finding, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.original != self.fixed
+
+    def diff(self, name: str) -> str:
+        return "".join(difflib.unified_diff(
+            self.original.splitlines(keepends=True), self.fixed.splitlines(keepends=True),
+            fromfile=f"a/{name}", tofile=f"b/{name}",
+        ))
+
+
+def fix_text(result: LoadResult, findings: list[Finding]) -> FixResult:
+    """The file's text with every fixable finding applied."""
+    source = result.source
+    if source is None or result.source_map is None:
+        return FixResult("", "", ())
+    bom = "\ufeff" if source.had_bom else ""
+    edits: list[tuple[int, int, str]] = []
+    applied: list[Finding] = []
+    for finding in findings:
+        if finding.fix is None or not finding.rule.fixable:
+            continue
+        if finding.code == "F007":
+            bom = ""
+            applied.append(finding)
+            continue
+        span = result.source_map.scalar_source(finding.path)
+        if span is None:
+            continue
+        start, end, style = span
+        edits.append((start, end, quote_scalar(finding.fix, style, force_quotes=finding.code == "P008")))
+        applied.append(finding)
+    text = source.text
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    original = ("\ufeff" if source.had_bom else "") + source.text
+    fixed = bom + text
+    if edits:
+        _verify(source.text, text, applied)
+    return FixResult(original, fixed, tuple(applied))
+
+
+def quote_scalar(value: str, style: str | None, *, force_quotes: bool = False) -> str:
+    """`value` as a YAML scalar in the style the original had, where that style can hold it."""
+    if style == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    if style in ("", None) and not force_quotes and _plain_is_safe(value):
+        return value
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def _plain_is_safe(value: str) -> bool:
+    if not _PLAIN_SAFE.fullmatch(value) or ": " in value or " #" in value or value != value.strip():
+        return False
+    from pressctl.yamlsource import SourceText
+
+    try:
+        return bool(parse_fast(SourceText(f"- {value}\n")) == [value])
+    except Exception:
+        return False
+
+
+def _set(data: Any, path: tuple[str | int, ...], value: Any) -> None:
+    for step in path[:-1]:
+        data = data[step]
+    data[path[-1]] = value
+
+
+def _verify(before: str, after: str, applied: list[Finding]) -> None:
+    """Parse the fixed text and check it says exactly what was meant; refuse to write otherwise."""
+    from pressctl.yamlsource import SourceText, YamlSyntaxError
+
+    try:
+        expected = copy.deepcopy(parse_fast(SourceText(before)))
+        for finding in applied:
+            if finding.code != "F007":
+                _set(expected, finding.path, finding.fix)
+        got = parse_fast(SourceText(after))
+    except (YamlSyntaxError, KeyError, IndexError, TypeError) as err:
+        raise InputError(f"--fix could not apply its changes safely ({err}); nothing was written") from None
+    if got != expected:
+        raise InputError("--fix could not apply its changes safely; nothing was written",
+                         hint="please report this with the file that caused it")

@@ -1,0 +1,350 @@
+"""Load contacts.yaml into a ContactBook, with findings for everything malformed."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pressctl.contacts.model import PHONE_FORMATS, Consent, Contact, ContactBook, Phone
+from pressctl.errors import InputError
+from pressctl.findings import Finding
+from pressctl.findings import Path as KeyPath
+from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, parse_fast, read_source
+
+TOP_KEYS = ("version", "defaults", "contacts")
+DEFAULT_KEYS = ("region", "phone_format")
+CONTACT_KEYS = (
+    "id", "name", "role", "organisation", "email", "phones", "phone", "region", "languages",
+    "lists", "timezone", "unsubscribed", "consent", "notes",
+)
+PHONE_KEYS = ("number", "type", "label")
+CONSENT_KEYS = ("basis", "source", "date")
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass
+class LoadResult:
+    book: ContactBook
+    findings: list[Finding]
+    source: SourceText | None
+    source_map: SourceMap | None
+
+    def locate(self, findings: list[Finding]) -> list[Finding]:
+        """Give each finding its line and column, sorted as they stand in the file."""
+        located = []
+        for finding in findings:
+            if finding.line:
+                located.append(finding)
+                continue
+            where = (1, 1)
+            if self.source_map is not None:
+                pos = self.source_map.locate(finding.path, at_key=finding.extra.get("at_key", False))
+                where = (pos.line, pos.column)
+            located.append(finding.located(self.book.file, *where))
+        return sorted(located, key=lambda f: (f.line, f.column, f.code))
+
+    @property
+    def has_structural_errors(self) -> bool:
+        return any(f.code.startswith("F") and f.code != "F007" for f in self.findings)
+
+
+def load_book(path: Path, display: str | None = None) -> LoadResult:
+    """Read and load a contact book. Raises UsageError only for a missing or unreadable file."""
+    display = display or str(path)
+    source, findings = read_source(path, display)
+    empty = ContactBook(display, None, "international", ())
+    if source is None:
+        return LoadResult(empty, findings, None, None)
+    try:
+        data = parse_fast(source)
+    except YamlSyntaxError as err:
+        findings.append(Finding(err.code, err.message, file=display,
+                                line=err.position.line, column=err.position.column))
+        return LoadResult(empty, findings, source, None)
+    contacts = data.get("contacts") if isinstance(data, dict) else None
+    length = len(contacts) if isinstance(contacts, list) else 0
+    source_map = SourceMap(source, "contacts", length)
+    book, shape_findings = build_book(data, display)
+    return LoadResult(book, findings + shape_findings, source, source_map)
+
+
+def open_book(path: Path, display: str | None = None) -> ContactBook:
+    """Load a book for render and export: structural errors stop the job; value errors are the
+    check's business."""
+    result = load_book(path, display)
+    errors = [f for f in result.locate(result.findings) if f.severity.value == "error"
+              and (f.code.startswith("F") or f.code in ("C001", "C003"))]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; run `pressctl contacts check`)" if len(errors) > 1 else ""
+        raise InputError(first.message + more, path=first.file, line=first.line, column=first.column)
+    return result.book
+
+
+def build_book(data: Any, file: str) -> tuple[ContactBook, list[Finding]]:
+    builder = _Builder()
+    book = builder.book(data, file)
+    return book, builder.findings
+
+
+def describe_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "text"
+
+
+class _Builder:
+    """Walks the parsed document once, building contacts and collecting findings."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, message: str, path: KeyPath, contact: str | None = None, *,
+            at_key: bool = False, fix: str | None = None) -> None:
+        extra = {"at_key": True} if at_key else {}
+        self.findings.append(Finding(code, message, path, contact, fix, extra=extra))
+
+    def unknown_keys(self, mapping: dict[Any, Any], known: tuple[str, ...], path: KeyPath,
+                     contact: str | None = None, extensions: bool = False) -> None:
+        for key in mapping:
+            if key in known or (extensions and isinstance(key, str) and key.startswith("x-")):
+                continue
+            guess = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean `{guess[0]}`?" if guess else ""
+            if extensions and not guess:
+                hint = "; extensions must start with `x-`"
+            self.add("F005", f"unknown key `{key}`{hint}", (*path, str(key)), contact, at_key=True)
+
+    def text(self, mapping: dict[Any, Any], key: str, path: KeyPath, contact: str | None,
+             required: bool = False) -> str | None:
+        if key not in mapping:
+            if required:
+                self.add("C001", f"missing required key `{key}`", path, contact)
+            return None
+        value = mapping[key]
+        if isinstance(value, str):
+            if value.strip():
+                return value
+            self.add("C009", f"`{key}` is empty", (*path, key), contact)
+            return None
+        if value is None:
+            self.add("C009", f"`{key}` is null; give a value or remove the key", (*path, key), contact)
+            return None
+        hint = ""
+        if isinstance(value, date | int | float | bool):
+            hint = f"; YAML read {value!r}: put the value in quotes to keep it as text"
+        self.add("F004", f"`{key}` should be text, not {describe_type(value)}{hint}", (*path, key), contact)
+        return None
+
+    def text_list(self, mapping: dict[Any, Any], key: str, path: KeyPath, contact: str | None) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):  # `lists: press-eu` means a list of one
+            return (value,)
+        if not isinstance(value, list):
+            self.add("F004", f"`{key}` should be a list of text, not {describe_type(value)}", (*path, key), contact)
+            return ()
+        items = []
+        for i, item in enumerate(value):
+            if isinstance(item, str) and item.strip():
+                items.append(item)
+            else:
+                self.add("F004", f"`{key}` item {i + 1} should be text, not {describe_type(item)}",
+                         (*path, key, i), contact)
+        return tuple(items)
+
+    def book(self, data: Any, file: str) -> ContactBook:
+        if data is None:
+            self.add("F003", "the file is empty; a contact book starts with `version: 1` and `contacts:`", ())
+            return ContactBook(file, None, "international", ())
+        if not isinstance(data, dict):
+            self.add("F003", f"the file should be a mapping with `version` and `contacts`, not {describe_type(data)}", ())
+            return ContactBook(file, None, "international", ())
+        self.unknown_keys(data, TOP_KEYS, ())
+        if data.get("version") != 1:
+            got = "missing" if "version" not in data else f"{data.get('version')!r}"
+            self.add("F006", f"`version` is {got}; this pressctl reads `version: 1`",
+                     ("version",) if "version" in data else ())
+        region, phone_format = self.defaults(data.get("defaults"))
+        raw = data.get("contacts")
+        if raw is None:
+            self.add("C001", "missing `contacts:`, the list of contacts", ())
+            raw = []
+        elif not isinstance(raw, list):
+            self.add("F003", f"`contacts` should be a list, not {describe_type(raw)}", ("contacts",))
+            raw = []
+        contacts = []
+        seen: dict[str, int] = {}
+        for index, item in enumerate(raw):
+            contact = self.contact(index, item, region)
+            if contact is None:
+                continue
+            if contact.id in seen:
+                self.add("C003", f"duplicate id `{contact.id}`: contact number {seen[contact.id] + 1} "
+                         "in the list has it already", (*contact.path, "id"), contact.id)
+            else:
+                seen[contact.id] = index
+            contacts.append(contact)
+        return ContactBook(file, region, phone_format, tuple(contacts))
+
+    def defaults(self, value: Any) -> tuple[str | None, str]:
+        if value is None:
+            return None, "international"
+        if not isinstance(value, dict):
+            self.add("F003", f"`defaults` should be a mapping, not {describe_type(value)}", ("defaults",))
+            return None, "international"
+        self.unknown_keys(value, DEFAULT_KEYS, ("defaults",))
+        region = self.text(value, "region", ("defaults",), None)
+        phone_format = self.text(value, "phone_format", ("defaults",), None) or "international"
+        if phone_format not in PHONE_FORMATS:
+            self.add("L004", f"`phone_format` is {phone_format!r}; use `international` or `e164`",
+                     ("defaults", "phone_format"))
+            phone_format = "international"
+        return (region.upper() if region and len(region) == 2 else region), phone_format
+
+    def contact(self, index: int, item: Any, default_region: str | None) -> Contact | None:
+        path: KeyPath = ("contacts", index)
+        if not isinstance(item, dict):
+            self.add("F003", f"contact number {index + 1} should be a mapping of keys, not {describe_type(item)}", path)
+            return None
+        raw_id = item.get("id")
+        label = raw_id if isinstance(raw_id, str) else None
+        self.unknown_keys(item, CONTACT_KEYS, path, label, extensions=True)
+        cid = self.text(item, "id", path, label, required=True)
+        name = self.text(item, "name", path, label, required=True)
+        if cid is not None and not ID_PATTERN.fullmatch(cid):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", cid.lower()).strip("-")
+            self.add("C002", f"id `{cid}` should use only a-z, 0-9 and '-'"
+                     + (f"; for example `{suggestion}`" if suggestion else ""), (*path, "id"), cid)
+        email = self.text(item, "email", path, label) if "email" in item else None
+        phones = self.phones(item, path, label)
+        if email is None and not phones and "email" not in item and not ({"phone", "phones"} & item.keys()):
+            self.add("C004", "no email and no phone: give at least one way to reach this contact", path, label)
+        return Contact(
+            index=index,
+            id=cid if cid is not None else f"#{index + 1}",
+            name=name or "",
+            role=self.text(item, "role", path, label),
+            organisation=self.text(item, "organisation", path, label),
+            email=email,
+            phones=phones,
+            region=self.text(item, "region", path, label),
+            languages=self.text_list(item, "languages", path, label),
+            lists=self.text_list(item, "lists", path, label),
+            timezone=self.text(item, "timezone", path, label),
+            unsubscribed=self.unsubscribed(item, path, label),
+            consent=self.consent(item.get("consent"), path, label),
+            notes=self.text(item, "notes", path, label),
+            extensions={k: v for k, v in item.items() if isinstance(k, str) and k.startswith("x-")},
+            default_region=default_region,
+        )
+
+    def phone_value(self, value: Any, path: KeyPath, contact: str | None) -> tuple[str, bool] | None:
+        if isinstance(value, str) and value.strip():
+            return value, False
+        if isinstance(value, int) and not isinstance(value, bool):
+            # The message and fix need the digits as written, which the check reads from the file.
+            return str(value), True
+        self.add("F004", f"a phone number should be text in quotes, not {describe_type(value)}", path, contact)
+        return None
+
+    def phones(self, item: dict[Any, Any], path: KeyPath, contact: str | None) -> tuple[Phone, ...]:
+        if "phone" in item and "phones" in item:
+            self.add("C005", "both `phone` and `phones`: move the number into `phones`", (*path, "phone"), contact,
+                     at_key=True)
+        result: list[Phone] = []
+        if "phone" in item:
+            value = self.phone_value(item["phone"], (*path, "phone"), contact)
+            if value:
+                result.append(Phone(value[0], path=(*path, "phone"), written_as_integer=value[1]))
+        raw = item.get("phones")
+        if raw is None:
+            return tuple(result)
+        if not isinstance(raw, list):
+            self.add("F004", f"`phones` should be a list, not {describe_type(raw)}", (*path, "phones"), contact)
+            return tuple(result)
+        for i, entry in enumerate(raw):
+            entry_path: KeyPath = (*path, "phones", i)
+            if not isinstance(entry, dict):
+                value = self.phone_value(entry, entry_path, contact)
+                if value:
+                    result.append(Phone(value[0], path=entry_path, written_as_integer=value[1]))
+                continue
+            self.unknown_keys(entry, PHONE_KEYS, entry_path, contact)
+            if "number" not in entry:
+                self.add("C001", "a phone entry without `number`", entry_path, contact)
+                continue
+            value = self.phone_value(entry["number"], (*entry_path, "number"), contact)
+            kind = self.text(entry, "type", entry_path, contact)
+            if kind is not None and kind not in ("mobile", "work", "home", "fax", "other"):
+                guess = difflib.get_close_matches(kind, ("mobile", "work", "home", "fax", "other"), n=1)
+                self.add("P009", f"phone type `{kind}` is not one of mobile, work, home, fax, other"
+                         + (f"; did you mean `{guess[0]}`?" if guess else ""), (*entry_path, "type"), contact)
+                kind = None
+            if value:
+                result.append(Phone(value[0], kind, self.text(entry, "label", entry_path, contact),
+                                    (*entry_path, "number"), value[1]))
+        return tuple(result)
+
+    def unsubscribed(self, item: dict[Any, Any], path: KeyPath, contact: str | None) -> bool | date:
+        value = item.get("unsubscribed", False)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.add("C008", f"`unsubscribed` should be true, false or a date (YYYY-MM-DD), not {value!r}",
+                 (*path, "unsubscribed"), contact)
+        return True  # keep them out of every mailing: the safe reading of a mistake
+
+    def consent(self, value: Any, path: KeyPath, contact: str | None) -> Consent | None:
+        if value is None:
+            return None
+        cpath: KeyPath = (*path, "consent")
+        if not isinstance(value, dict):
+            self.add("F004", f"`consent` should be a mapping of basis, source and date, not {describe_type(value)}",
+                     cpath, contact)
+            return None
+        self.unknown_keys(value, CONSENT_KEYS, cpath, contact)
+        basis = self.text(value, "basis", cpath, contact, required=True)
+        if basis is not None and basis not in ("consent", "legitimate-interest"):
+            self.add("C007", f"consent basis `{basis}` should be `consent` or `legitimate-interest`",
+                     (*cpath, "basis"), contact)
+        when = value.get("date")
+        day: date | None = None
+        if isinstance(when, datetime):
+            day = when.date()
+        elif isinstance(when, date):
+            day = when
+        elif isinstance(when, str):
+            try:
+                day = date.fromisoformat(when)
+            except ValueError:
+                self.add("C007", f"consent date {when!r} is not a date (YYYY-MM-DD)", (*cpath, "date"), contact)
+        elif when is not None:
+            self.add("C007", f"consent date should be a date (YYYY-MM-DD), not {describe_type(when)}",
+                     (*cpath, "date"), contact)
+        return Consent(basis, self.text(value, "source", cpath, contact), day)

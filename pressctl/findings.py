@@ -1,0 +1,135 @@
+"""Findings: what a check reports, and the one table of rule codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    name: str  # kebab-case, stable, used by SARIF and the docs
+    summary: str
+    fixable: bool = False
+
+
+# A path into the parsed document: keys and list indexes, from the root.
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    path: Path = ()
+    contact: str | None = None
+    fix: str | None = None  # the fixed value, where one exists
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    @property
+    def severity(self) -> Severity:
+        return self.rule.severity
+
+    def located(self, file: str, line: int, column: int) -> Finding:
+        return replace(self, file=file, line=line, column=column)
+
+
+def _rules(*rules: Rule) -> dict[str, Rule]:
+    return {rule.code: rule for rule in rules}
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+RULES: dict[str, Rule] = _rules(
+    # The file itself
+    Rule("F001", E, "unreadable-file", "The file is not text: binary data or not valid UTF-8."),
+    Rule("F002", E, "yaml-syntax", "The file is not valid YAML."),
+    Rule("F003", E, "wrong-shape", "A part of the file has the wrong shape (a list where a mapping belongs, …)."),
+    Rule("F004", E, "wrong-type", "A value has the wrong type (a list or a date where text belongs, …)."),
+    Rule("F005", E, "unknown-key", "A key that pressctl does not know; usually a typo."),
+    Rule("F006", E, "unsupported-version", "`version` is missing or not a version this pressctl reads."),
+    Rule("F007", W, "byte-order-mark", "The file starts with a byte-order mark, which some tools mishandle.", True),
+    Rule("F008", E, "yaml-alias", "Anchors and aliases expand beyond the limit (a 'billion laughs' document)."),
+    Rule("F009", E, "file-too-large", "The file is larger than pressctl reads."),
+    # Contacts
+    Rule("C001", E, "missing-key", "A required key is missing (id, name)."),
+    Rule("C002", E, "bad-id", "An id is not a slug of a-z, 0-9 and '-'."),
+    Rule("C003", E, "duplicate-id", "Two contacts share one id."),
+    Rule("C004", E, "no-way-to-reach", "A contact has neither an email address nor a phone number."),
+    Rule("C005", E, "phone-and-phones", "A contact has both `phone` and `phones`; use one."),
+    Rule("C006", W, "list-without-consent", "A contact on a distribution list has no consent record."),
+    Rule("C007", E, "bad-consent", "A consent record has an unknown basis or a bad date."),
+    Rule("C008", E, "bad-unsubscribed", "`unsubscribed` is neither true/false nor a date."),
+    Rule("C009", E, "empty-value", "A value is empty or null where text belongs."),
+    # Email
+    Rule("E001", E, "invalid-email", "An email address is not valid (email-validator's reason)."),
+    Rule("E002", W, "email-not-normalised", "An email address is not in its normalised form.", True),
+    Rule("E003", W, "duplicate-email", "The same email address is on two contacts."),
+    Rule("E004", E, "undeliverable-email", "The mail domain does not accept mail (--check-deliverability)."),
+    # Phone
+    Rule("P001", E, "unparseable-phone", "A phone number cannot be read as a phone number."),
+    Rule("P002", E, "phone-needs-region", "A national-form number with no region to resolve it."),
+    Rule("P003", E, "invalid-phone", "A number that is not valid for its region: too short, too long, unassigned."),
+    Rule("P004", E, "trunk-prefix", "A trunk prefix inside an international number, such as +31 (0)6.", True),
+    Rule("P005", W, "phone-not-canonical", "An international number not in the canonical format.", True),
+    Rule("P006", W, "phone-type-mismatch", "The declared type contradicts the number (a fixed line marked mobile)."),
+    Rule("P007", W, "duplicate-phone", "The same number is on two contacts."),
+    Rule("P008", E, "phone-as-integer", "A number written as a bare YAML integer, which loses its leading zero or '+'.", True),
+    Rule("P009", E, "bad-phone-type", "A phone type other than mobile, work, home, fax or other."),
+    # Locale values
+    Rule("L001", E, "invalid-language", "A language that is not a valid BCP 47 tag."),
+    Rule("L002", E, "invalid-region", "A region that is not an ISO 3166-1 alpha-2 code."),
+    Rule("L003", E, "invalid-timezone", "A time zone that is not an IANA name."),
+    Rule("L004", E, "invalid-phone-format", "defaults.phone_format is neither international nor e164."),
+    # Releases (`pressctl release check`)
+    Rule("R001", E, "release-front-matter", "The release has no front matter, or front matter that does not parse."),
+    Rule("R002", E, "release-missing-key", "A required front-matter key is missing (headline, dateline, date)."),
+    Rule("R003", E, "release-unknown-contact", "A media contact, quote speaker or audience list not in the contact book."),
+    Rule("R004", W, "release-contact-unreachable", "A media contact who is unsubscribed or has neither email nor phone."),
+    Rule("R005", E, "release-bad-embargo", "An embargo without a time zone, or after the release date."),
+    Rule("R006", W, "release-embargo-past", "The embargo is already in the past."),
+    Rule("R007", W, "release-weekday", "A weekday in the text contradicts the release date."),
+    Rule("R008", W, "release-placeholder", "Leftover placeholder text: TODO, XX, lorem ipsum."),
+    Rule("R009", W, "release-long-headline", "The headline is longer than editors read in a subject line."),
+    Rule("R010", E, "release-empty-statement", "The statement (the Markdown body) is empty."),
+    Rule("R011", E, "release-bad-value", "A front-matter value has the wrong type or an impossible date."),
+    Rule("R012", E, "release-quote-placement", "A quote placeholder names a quote that does not exist."),
+)
+
+
+def select_rules(select: list[str] | None, ignore: list[str] | None) -> set[str]:
+    """Codes kept by --select/--ignore; a prefix such as `P` or `P00` selects a group."""
+    from pressctl.errors import UsageError
+
+    def expand(patterns: list[str]) -> set[str]:
+        chosen: set[str] = set()
+        for pattern in patterns:
+            pattern = pattern.strip().upper()
+            if not pattern:
+                continue
+            if pattern == "ALL":
+                chosen |= set(RULES)
+                continue
+            matched = {code for code in RULES if code.startswith(pattern)}
+            if not matched:
+                raise UsageError(f"unknown rule code or prefix {pattern!r}", hint="see docs/checks.md")
+            chosen |= matched
+        return chosen
+
+    kept = expand(select) if select else set(RULES)
+    return kept - expand(ignore or [])

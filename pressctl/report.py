@@ -1,0 +1,210 @@
+"""Findings to text, JSON, GitHub annotations, SARIF 2.1.0 and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
+
+from pressctl import __version__
+from pressctl.findings import RULES, Finding, Severity
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+DOCS_URL = "https://github.com/pressctl/pressctl/blob/main/docs/checks.md"
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What a check returns: the findings kept by --select/--ignore, and what was checked."""
+
+    tool: str  # "contacts check" or "release check"
+    files: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    subjects: tuple[tuple[str, str], ...] = ()  # (file, id) of every contact/release checked, for JUnit
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for f in self.findings if f.fix is not None and f.rule.fixable)
+
+    def failed(self, strict: bool) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+
+def default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def render_report(report: CheckReport, fmt: str) -> str:
+    return {
+        "json": to_json,
+        "github": to_github,
+        "sarif": to_sarif,
+        "junit": to_junit,
+        "text": to_plain_text,
+    }[fmt](report)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(report: CheckReport) -> str:
+    if not report.findings:
+        return "All checks passed."
+    text = f"Found {_plural(report.errors, 'error')} and {_plural(report.warnings, 'warning')}"
+    if report.fixable:
+        text += f" ({report.fixable} fixable with --fix)"
+    return text + "."
+
+
+def finding_line(f: Finding) -> str:
+    who = f"{f.contact}: " if f.contact else ""
+    return f"{f.file}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {who}{f.message}"
+
+
+def to_plain_text(report: CheckReport) -> str:
+    lines = [finding_line(f) for f in report.findings]
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(report: CheckReport) -> str:
+    document = {
+        "version": JSON_SCHEMA_VERSION,
+        "tool": f"pressctl {report.tool}",
+        "files": list(report.files),
+        "summary": {"errors": report.errors, "warnings": report.warnings, "fixable": report.fixable},
+        "findings": [
+            {
+                "code": f.code,
+                "name": f.rule.name,
+                "severity": f.severity.value,
+                "file": f.file,
+                "line": f.line,
+                "column": f.column,
+                "contact": f.contact,
+                "message": f.message,
+                "fix": f.fix if f.rule.fixable else None,
+            }
+            for f in report.findings
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _github_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def to_github(report: CheckReport) -> str:
+    lines = []
+    for f in report.findings:
+        level = "error" if f.severity is Severity.ERROR else "warning"
+        props = (f"file={_github_escape(f.file, True)},line={f.line},col={f.column},"
+                 f"title={_github_escape(f'{f.code} {f.rule.name}', True)}")
+        who = f"{f.contact}: " if f.contact else ""
+        lines.append(f"::{level} {props}::{_github_escape(who + f.message)}")
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def to_sarif(report: CheckReport) -> str:
+    used = sorted({f.code for f in report.findings})
+    rules = [
+        {
+            "id": code,
+            "name": RULES[code].name,
+            "shortDescription": {"text": RULES[code].summary},
+            "helpUri": f"{DOCS_URL}#{code.lower()}",
+            "defaultConfiguration": {"level": "error" if RULES[code].severity is Severity.ERROR else "warning"},
+        }
+        for code in used
+    ]
+    index = {code: i for i, code in enumerate(used)}
+    results = []
+    for f in report.findings:
+        result: dict[str, object] = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": "error" if f.severity is Severity.ERROR else "warning",
+            "message": {"text": (f"{f.contact}: " if f.contact else "") + f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": f.file.replace(os.sep, "/")},
+                    "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
+                }
+            }],
+        }
+        if f.contact:
+            result["properties"] = {"contact": f.contact}
+        if f.fix is not None and f.rule.fixable:
+            result["fixes"] = [{"description": {"text": f"Replace with {f.fix!r}"}}]
+        results.append(result)
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "pressctl",
+                "version": __version__,
+                "informationUri": DOCS_URL,
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_junit(report: CheckReport) -> str:
+    """One test case per contact (or release): it fails when it has an error."""
+    by_subject: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:
+        by_subject.setdefault((f.file, f.contact or "(file)"), []).append(f)
+    subjects: Sequence[tuple[str, str]] = list(report.subjects) + [
+        key for key in by_subject if key not in set(report.subjects)
+    ]
+    failures = sum(1 for key in subjects if any(f.severity is Severity.ERROR for f in by_subject.get(key, [])))
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<testsuites name={quoteattr("pressctl " + report.tool)} tests="{len(subjects)}" failures="{failures}">']
+    per_file = Counter(file for file, _ in subjects)
+    for file in dict.fromkeys(file for file, _ in subjects):
+        file_failures = sum(1 for key in subjects if key[0] == file
+                            and any(f.severity is Severity.ERROR for f in by_subject.get(key, [])))
+        out.append(f'  <testsuite name={quoteattr(file)} tests="{per_file[file]}" failures="{file_failures}">')
+        for key in subjects:
+            if key[0] != file:
+                continue
+            found = by_subject.get(key, [])
+            errors = [f for f in found if f.severity is Severity.ERROR]
+            warnings = [f for f in found if f.severity is Severity.WARNING]
+            out.append(f'    <testcase classname={quoteattr(file)} name={quoteattr(key[1])}>')
+            for f in errors:
+                out.append(f'      <failure type={quoteattr(f.code)} message={quoteattr(f.message)}>'
+                           f'{_xml_text(finding_line(f))}</failure>')
+            if warnings:
+                out.append(f"      <system-out>{_xml_text(chr(10).join(finding_line(f) for f in warnings))}"
+                           "</system-out>")
+            out.append("    </testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
