@@ -1,0 +1,110 @@
+"""`pressctl export`: contact files, release campaigns, and the export jobs in pressctl.toml."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pressctl.cli import handles_errors
+from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption, OutputOption
+from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
+
+app = typer.Typer(help="Write contact lists and release campaigns in the formats mailing tools import.",
+                  no_args_is_help=False)
+
+ConfigOption = Annotated[Path, typer.Option("--config", help="Settings and export jobs.")]
+DEFAULT_CONFIG = Path("pressctl.toml")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="export")
+
+
+def _emit(data: bytes, output: Path | None) -> str:
+    """Write atomically to `output`, or to standard output; returns the name for messages."""
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return "<stdout>"
+    from pressctl.atomic import write_atomic
+
+    write_atomic(output, data)
+    return str(output)
+
+
+def _warn(warnings: tuple[str, ...] | list[str]) -> None:
+    for warning in warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+
+
+@app.callback(invoke_without_command=True)
+@handles_errors
+def export(
+    ctx: typer.Context,
+    job: Annotated[list[str] | None, typer.Option("--job", help="Run this job from pressctl.toml (repeatable).")]
+    = None,
+    all_jobs: Annotated[bool, typer.Option("--all", help="Run every job in pressctl.toml.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    lock_timeout: Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another run.")]
+    = 60.0,
+) -> None:
+    """Write contact lists and release campaigns; with --job or --all, run the jobs in pressctl.toml
+    silently (for cron and CI)."""
+    if ctx.invoked_subcommand is not None:
+        if job or all_jobs:
+            raise typer.BadParameter("--job and --all run jobs on their own; leave out the subcommand")
+        return
+    if not job and not all_jobs:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    from pressctl.export.jobs import run_jobs
+
+    run_jobs(config, names=None if all_jobs else list(job or []), lock_timeout=lock_timeout)
+
+
+@app.command("contacts")
+@handles_errors
+def export_contacts(
+    to: Annotated[str, typer.Option("--to", help=f"Target: {', '.join(CONTACT_TARGETS)}.")],
+    output: OutputOption = None,
+    lists: Annotated[list[str] | None, typer.Option("--list", help="Only contacts on this list (repeatable).")]
+    = None,
+    exclude_lists: Annotated[list[str] | None, typer.Option("--exclude-list",
+                                                            help="Leave out contacts on this list (repeatable).")]
+    = None,
+    language: Annotated[str | None, typer.Option("--language", help="Only contacts who read this language.")]
+    = None,
+    contacts: ContactsOption = DEFAULT_CONTACTS,
+) -> None:
+    """Write the contact book in a mailing tool's or address book's import format."""
+    from pressctl.contacts.load import open_book
+    from pressctl.export.contacts import Selection, contact_target, export_contacts, summary
+
+    contact_target(to)  # an unknown target fails before the book is read
+    book = open_book(contacts)
+    result = export_contacts(book, to, Selection(tuple(lists or ()), tuple(exclude_lists or ()), language))
+    where = _emit(result.data, output)
+    _warn(result.warnings)
+    typer.echo(summary(result, where), err=True)
+
+
+@app.command("release")
+@handles_errors
+def export_release(
+    release: Annotated[Path, typer.Argument(help="The release file (Markdown with front matter).")],
+    to: Annotated[str, typer.Option("--to", help=f"Target: {', '.join(RELEASE_TARGETS)}.")],
+    output: OutputOption = None,
+    lists: Annotated[list[str] | None, typer.Option("--list", help="Send to this list (repeatable); "
+                                                    "default: the release's audience.")] = None,
+    contacts: ContactsOption = DEFAULT_CONTACTS,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Write a release as a campaign: standalone HTML, or the JSON body of a tool's campaign API."""
+    from pressctl.export.campaign import export_release as build
+
+    result = build(release, to, lists=tuple(lists or ()), contacts=contacts, config=config)
+    _emit(result.data, output)
+    _warn(result.warnings)

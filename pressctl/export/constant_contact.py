@@ -1,0 +1,31 @@
+"""Constant Contact: the contact import CSV (docs/exports.md §2.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pressctl.contacts.model import Contact
+from pressctl.export.csvfile import Dialect, write_csv
+from pressctl.export.fields import ExportContext, first_of, split_name
+
+PHONE_COLUMNS = {"work": "Phone Number - Work", "home": "Phone Number - Home", "mobile": "Phone Number - Mobile"}
+HEADER = ("Email Address", "First Name", "Last Name", "Job Title", "Company", *PHONE_COLUMNS.values())
+# Constant Contact KB 37423: the standard headings' character limits.
+LIMITS = {"Email Address": 80, "First Name": 50, "Last Name": 50, "Job Title": 50, "Company": 50,
+          "Phone Number - Work": 25, "Phone Number - Home": 25, "Phone Number - Mobile": 25}
+DIALECT = Dialect(spreadsheet=True)
+
+
+def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
+    rows = []
+    for contact in contacts:
+        phones = ctx.phones(contact)
+        chosen = [first_of(phones, kind) for kind in PHONE_COLUMNS]
+        ctx.no_column(len(phones) - sum(p is not None for p in chosen))
+        given, family = split_name(contact)
+        row = (contact.email or "", given, family, contact.role or "", contact.organisation or "",
+               *(p.e164 if p else "" for p in chosen))
+        for column, value in zip(HEADER, row, strict=True):
+            ctx.limit(contact, column, value, LIMITS[column])
+        rows.append(row)
+    return write_csv(HEADER, rows, DIALECT, phone_columns=PHONE_COLUMNS.values())

@@ -1,0 +1,145 @@
+"""Values every target derives from a contact: split names and E.164 phone numbers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pressctl.contacts.model import Contact
+from pressctl.errors import InputError
+
+# `+` and digits with spaces, hyphens or dots between them: the international form `contacts check --fix`
+# writes. Brackets (`+31 (0)6 …`) and national forms go through phonenumbers.
+_PLAIN_INTERNATIONAL = re.compile(r"\+[1-9][0-9 .\-]*[0-9]")
+_SEPARATORS = str.maketrans("", "", " .-")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPhone:
+    type: str  # mobile, work, home, fax or other
+    e164: str
+    label: str | None
+
+
+class PhoneResolver:
+    """Turns numbers as written into E.164, each distinct (number, region) once.
+
+    Parsing with phonenumbers costs about 50 µs a number, more than everything else an export does per
+    contact. A number already written internationally without a trunk prefix has a unique E.164 form
+    (its digits), so only the others are parsed. Validity is `contacts check`'s business; a number that
+    phonenumbers cannot resolve is left out and counted.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str | None], str | None] = {}
+        self._country_codes: frozenset[int] | None = None
+
+    def e164(self, number: str, region: str | None) -> str | None:
+        key = (number, region)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        value = self._plain(number.strip()) or _parsed_e164(number, region)
+        self._cache[key] = value
+        return value
+
+    def phones(self, contact: Contact, unresolved: Counter[str] | None = None) -> list[ResolvedPhone]:
+        resolved = []
+        region = contact.phone_region
+        for phone in contact.phones:
+            e164 = self.e164(phone.number, region)
+            if e164 is None:
+                if unresolved is not None:
+                    unresolved["unresolved phone"] += 1
+                continue
+            resolved.append(ResolvedPhone(phone.type or "other", e164, phone.label))
+        return resolved
+
+    def _plain(self, number: str) -> str | None:
+        if not _PLAIN_INTERNATIONAL.fullmatch(number):
+            return None
+        digits = number[1:].translate(_SEPARATORS)
+        if self._country_codes is None:
+            from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+            self._country_codes = frozenset(COUNTRY_CODE_TO_REGION_CODE)
+        for length in (1, 2, 3):
+            if int(digits[:length]) in self._country_codes:
+                national = digits[length:]
+                # A leading 0 is either a trunk prefix to drop or (Italy) part of the number: let
+                # phonenumbers decide.
+                if national.startswith("0") or len(national) < 4 or len(digits) > 15:
+                    return None
+                return "+" + digits
+        return None
+
+
+def _parsed_e164(number: str, region: str | None) -> str | None:
+    from pressctl.contacts.phones import international
+
+    return international(number, region, "e164")
+
+
+def primary(phones: list[ResolvedPhone]) -> ResolvedPhone | None:
+    """The first number that is not a fax."""
+    return next((p for p in phones if p.type != "fax"), None)
+
+
+def first_of(phones: list[ResolvedPhone], *types: str) -> ResolvedPhone | None:
+    return next((p for p in phones if p.type in types), None)
+
+
+def split_name(contact: Contact) -> tuple[str, str]:
+    """(given, family): `x-given-name`/`x-family-name` when set, else the last word with the lower-case
+    particles before it (`Marieke van Dijk` → `Marieke`, `van Dijk`)."""
+    given = contact.extensions.get("x-given-name")
+    family = contact.extensions.get("x-family-name")
+    if given is not None or family is not None:
+        return str(given or ""), str(family or "")
+    words = contact.name.split()
+    if len(words) < 2:
+        return contact.name.strip(), ""
+    start = len(words) - 1
+    while start > 1 and words[start - 1].islower():
+        start -= 1
+    return " ".join(words[:start]), " ".join(words[start:])
+
+
+@dataclass
+class ExportContext:
+    """What a target needs besides the contacts: phone numbers, limits to enforce, and counts of
+    what it had to leave out."""
+
+    target: str
+    book_file: str
+    resolver: PhoneResolver = field(default_factory=PhoneResolver)
+    left_out: Counter[str] = field(default_factory=Counter)
+
+    def phones(self, contact: Contact) -> list[ResolvedPhone]:
+        return self.resolver.phones(contact, self.left_out)
+
+    def no_column(self, count: int) -> None:
+        """`count` numbers have no column in this target."""
+        if count > 0:
+            self.left_out["phone without a column"] += count
+
+    def limit(self, contact: Contact, column: str, value: str, limit: int, *, unit: str = "characters") -> str:
+        size = len(value.encode("utf-8")) if unit == "bytes" else len(value)
+        if size > limit:
+            self.fail(contact, f"{column} is {size} {unit} long; {self.target} takes at most {limit}")
+        return value
+
+    def fail(self, contact: Contact, problem: str) -> None:
+        raise InputError(f"contact {contact.id!r}: {problem}", path=self.book_file,
+                         hint="correct the contact book, or leave this contact out with --exclude-list")
+
+    def warnings(self) -> list[str]:
+        notes = []
+        if count := self.left_out["unresolved phone"]:
+            notes.append(f"{count} phone number(s) that do not resolve were left out; "
+                         "run `pressctl contacts check`")
+        if count := self.left_out["phone without a column"]:
+            notes.append(f"{count} phone number(s) have no column in {self.target} and were left out")
+        return notes

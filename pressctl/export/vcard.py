@@ -1,0 +1,95 @@
+"""vCard 4.0 (RFC 6350): one card per contact, for phones and address books (docs/exports.md §2.7)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pressctl.contacts.model import Contact
+from pressctl.export.fields import ExportContext, primary, split_name
+
+# UIDs are UUID v5 of the contact id under this namespace, so a card keeps its UID across exports and
+# re-importing updates it instead of adding a duplicate.
+UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pressctl.invalid/contacts")
+TEL_TYPES = {"mobile": "cell", "work": "work,voice", "home": "home,voice", "fax": "work,fax", "other": "voice"}
+LINE_OCTETS = 75
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ",": "\\,", "\n": "\\n"})
+_COMPONENT_ESCAPES = str.maketrans({"\\": "\\\\", ",": "\\,", ";": "\\;", "\n": "\\n"})
+
+
+def escape_text(value: str) -> str:
+    """RFC 6350 §3.4: backslash, comma and newline are escaped in a text value."""
+    return _one_newline(value).translate(_TEXT_ESCAPES)
+
+
+def escape_component(value: str) -> str:
+    """In a compound value (N, ORG) a semicolon inside a component is escaped too."""
+    return _one_newline(value).translate(_COMPONENT_ESCAPES)
+
+
+def _one_newline(value: str) -> str:
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def fold(line: str) -> bytes:
+    """RFC 6350 §3.2: a line longer than 75 octets continues on lines that start with one space, and a
+    multi-octet UTF-8 character is never split."""
+    data = line.encode("utf-8")
+    if len(data) <= LINE_OCTETS:
+        return data + b"\r\n"
+    parts = []
+    start, room = 0, LINE_OCTETS
+    while len(data) - start > room:
+        cut = start + room
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back up to the character's start
+            cut -= 1
+        parts.append(data[start:cut])
+        start, room = cut, LINE_OCTETS - 1
+    parts.append(data[start:])
+    return b"\r\n ".join(parts) + b"\r\n"
+
+
+def uid(contact_id: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(UID_NAMESPACE, contact_id)}"
+
+
+def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
+    revision = _revision()
+    return b"".join(_card(contact, ctx, revision) for contact in contacts)
+
+
+def _card(contact: Contact, ctx: ExportContext, revision: str | None) -> bytes:
+    given, family = split_name(contact)
+    lines = ["BEGIN:VCARD", "VERSION:4.0", f"UID:{uid(contact.id)}", "KIND:individual",
+             f"FN:{escape_text(contact.name)}", f"N:{escape_component(family)};{escape_component(given)};;;"]
+    if contact.organisation:
+        lines.append(f"ORG:{escape_component(contact.organisation)}")
+    if contact.role:
+        lines.append(f"TITLE:{escape_text(contact.role)}")
+    if contact.email:
+        lines.append(f"EMAIL;TYPE=work:{escape_text(contact.email)}")
+    phones = ctx.phones(contact)
+    main = primary(phones)
+    for phone in phones:
+        pref = ";PREF=1" if phone is main else ""
+        lines.append(f"TEL;VALUE=uri{pref};TYPE={TEL_TYPES[phone.type]}:tel:{phone.e164}")
+    lines.extend(f"LANG;PREF={n}:{escape_text(tag)}" for n, tag in enumerate(contact.languages, start=1))
+    if contact.lists:
+        lines.append("CATEGORIES:" + ",".join(escape_text(name) for name in contact.lists))
+    if contact.timezone:
+        lines.append(f"TZ:{escape_text(contact.timezone)}")
+    if revision:
+        lines.append(f"REV:{revision}")
+    lines.append("END:VCARD")
+    return b"".join(fold(line) for line in lines)
+
+
+def _revision() -> str | None:
+    """A timestamp would break byte-identical output, so REV is written only when asked for with
+    SOURCE_DATE_EPOCH (the reproducible-builds convention)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        return None
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y%m%dT%H%M%SZ")
