@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.model import Contact
+from pressctl.errors import UsageError
 from pressctl.export.csvfile import Dialect, write_csv
 from pressctl.export.fields import ExportContext, first_of, split_name
 
+if TYPE_CHECKING:
+    from pressctl.export.campaign import Campaign, ListIds
+
 HEADER = ("EMAIL", "FIRSTNAME", "LASTNAME", "SMS", "LANDLINE_NUMBER", "EXT_ID", "JOB_TITLE", "COMPANY", "LANGUAGE")
 DIALECT = Dialect(delimiter=";")
-
-
-def takes(contact: Contact, ctx: ExportContext) -> bool:
-    """Brevo keys a contact on its address or on a number (EXT_ID alone would make an unusable contact)."""
-    return bool(contact.email) or any(p.type != "fax" for p in ctx.phones(contact))
 
 
 def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
@@ -29,3 +29,25 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
                      landline.e164 if landline else "", contact.id, contact.role or "", contact.organisation or "",
                      ", ".join(contact.languages)))
     return write_csv(HEADER, rows, DIALECT)
+
+
+def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[str, Any]:
+    """The body of POST /v3/emailCampaigns. It has no field for a plain-text part."""
+    for value in lists.ids:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UsageError(f"Brevo list ids are positive whole numbers, not {value!r}",
+                             hint="check the [brevo.lists] table in pressctl.toml")
+    warnings.append("Brevo's campaign API takes no plain-text part; the text alternative is not in the file")
+    document: dict[str, Any] = {
+        "name": campaign.name,
+        "sender": {"name": campaign.sender_name, "email": campaign.sender_email},
+        "subject": campaign.subject,
+        "previewText": campaign.preheader,
+        "htmlContent": campaign.html,
+        "replyTo": campaign.sender_email,
+        "recipients": {"listIds": list(dict.fromkeys(lists.ids))},
+        "tag": campaign.slug,
+    }
+    if campaign.send_at is not None:
+        document["scheduledAt"] = campaign.send_at.isoformat(timespec="seconds")
+    return document

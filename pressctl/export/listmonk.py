@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.model import Contact
+from pressctl.errors import UsageError
 from pressctl.export.csvfile import Dialect, write_csv
 from pressctl.export.fields import ExportContext, primary
+
+if TYPE_CHECKING:
+    from pressctl.export.campaign import Campaign, ListIds
 
 HEADER = ("email", "name", "attributes")
 
@@ -39,3 +43,32 @@ def _attributes(contact: Contact, ctx: ExportContext) -> str:
 
 def _phone(kind: str, number: str, label: str | None) -> dict[str, str]:
     return {"type": kind, "number": number, **({"label": label} if label else {})}
+
+
+def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[str, Any]:
+    """The body of listmonk's POST /api/campaigns. listmonk wraps `body` in its campaign template, so
+    it gets the inside of <body> only."""
+    ids = [_list_id(value) for value in lists.ids]
+    document: dict[str, Any] = {
+        "name": campaign.name,
+        "subject": campaign.subject,
+        "lists": ids,
+        "from_email": f"{campaign.sender_name} <{campaign.sender_email}>",
+        "type": "regular",
+        "content_type": "html",
+        "messenger": "email",
+        "body": campaign.body_html,
+        "altbody": campaign.text,
+        "tags": ["pressctl", campaign.slug],
+        "headers": [{"X-Press-Release": campaign.slug}],
+    }
+    if campaign.send_at is not None:
+        document["send_at"] = campaign.send_at.isoformat(timespec="seconds")
+    return document
+
+
+def _list_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"listmonk list ids are positive whole numbers, not {value!r}",
+                         hint="check the [listmonk.lists] table in pressctl.toml")
+    return value

@@ -1,0 +1,195 @@
+"""Export jobs: the `[[export]]` tables of pressctl.toml, run under a lock, recorded in a manifest."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pressctl.errors import JobError, PressctlError, UsageError
+from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
+from pressctl.export.manifest import Entry, update_manifests
+
+REQUIRED_KEYS = ("name", "what", "to", "output")
+OPTIONAL_KEYS = ("lists", "exclude_lists", "language", "release", "contacts")
+LOCK_NAME = ".pressctl-export.lock"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    what: str  # "contacts" or "release"
+    to: str
+    output: str  # may hold {date}
+    lists: tuple[str, ...] = ()
+    exclude_lists: tuple[str, ...] = ()
+    language: str | None = None
+    release: str | None = None
+    contacts: str = "contacts.yaml"
+
+    def output_path(self, base: Path, today: date) -> Path:
+        return base / self.output.replace("{date}", today.isoformat())
+
+
+def read_config(config: Path) -> dict[str, Any]:
+    try:
+        with config.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise UsageError("no such file; export jobs are declared in it as [[export]] tables",
+                         path=config) from None
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"not valid TOML: {err}", path=config) from None
+
+
+def load_jobs(config: Path) -> list[Job]:
+    tables = read_config(config).get("export", [])
+    if not isinstance(tables, list):
+        raise UsageError("`export` must be an array of tables, written [[export]]", path=config)
+    jobs: list[Job] = []
+    for number, table in enumerate(tables, start=1):
+        jobs.append(_job(table, number, config))
+    _check_unique(jobs, config)
+    return jobs
+
+
+def _job(table: Any, number: int, config: Path) -> Job:
+    where = f"[[export]] table #{number}"
+    if not isinstance(table, dict):
+        raise UsageError(f"{where} is not a table", path=config)
+    if isinstance(table.get("name"), str) and table["name"]:
+        where = f"job {table['name']!r}"
+
+    def fail(problem: str) -> UsageError:
+        return UsageError(f"{where}: {problem}", path=config)
+
+    for key in REQUIRED_KEYS:
+        if key not in table:
+            raise fail(f"the key {key!r} is missing")
+        if not isinstance(table[key], str) or not table[key]:
+            raise fail(f"{key!r} must be a non-empty string")
+    unknown = sorted(set(table) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
+    if unknown:
+        raise fail(f"unknown key {unknown[0]!r}; known keys: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}")
+    what, to = table["what"], table["to"]
+    if what not in ("contacts", "release"):
+        raise fail(f"'what' is {what!r}; it must be \"contacts\" or \"release\"")
+    known = CONTACT_TARGETS if what == "contacts" else RELEASE_TARGETS
+    if to not in known:
+        raise fail(f"unknown target {to!r} for {what}; known targets: {', '.join(known)}")
+    if what == "release" and not isinstance(table.get("release"), str):
+        raise fail("the key 'release' is missing (the release file to export)")
+    for key in ("lists", "exclude_lists"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise fail(f"{key!r} must be a list of list names, e.g. {key} = [\"press-eu\"]")
+    for key in ("language", "contacts"):
+        if key in table and not isinstance(table[key], str):
+            raise fail(f"{key!r} must be a string")
+    return Job(table["name"], what, to, table["output"], tuple(table.get("lists", ())),
+               tuple(table.get("exclude_lists", ())), table.get("language"), table.get("release"),
+               table.get("contacts", "contacts.yaml"))
+
+
+def _check_unique(jobs: list[Job], config: Path) -> None:
+    names: set[str] = set()
+    outputs: dict[str, str] = {}
+    for job in jobs:
+        if job.name in names:
+            raise UsageError(f"two export jobs are named {job.name!r}", path=config)
+        names.add(job.name)
+        if job.output in outputs:
+            raise UsageError(f"jobs {outputs[job.output]!r} and {job.name!r} write the same output {job.output!r}",
+                             path=config)
+        outputs[job.output] = job.name
+
+
+def choose(jobs: list[Job], names: list[str] | None, config: Path) -> list[Job]:
+    if names is None:
+        if not jobs:
+            raise UsageError("there are no [[export]] jobs to run", path=config)
+        return jobs
+    by_name = {job.name: job for job in jobs}
+    for name in names:
+        if name not in by_name:
+            known = ", ".join(by_name) or "none"
+            raise UsageError(f"no export job is named {name!r}; jobs: {known}", path=config)
+    return [by_name[name] for name in dict.fromkeys(names)]
+
+
+def run_jobs(config: Path, names: list[str] | None = None, *, lock_timeout: float = 60.0,
+             today: date | None = None) -> None:
+    """Run the jobs (all when `names` is None). Configuration errors stop everything before any file is
+    written (exit 2); a job that fails does not stop the others, and the run then fails with one line per
+    failed job (exit 1)."""
+    from filelock import FileLock, Timeout
+
+    jobs = choose(load_jobs(config), names, config)
+    base = config.parent
+    today = today or date.today()
+    lock = FileLock(str(base / LOCK_NAME), timeout=lock_timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise JobError(f"another `pressctl export` run still holds the lock after {lock_timeout:g} s; "
+                       "nothing was written", path=base / LOCK_NAME) from None
+    try:
+        runner = _Runner(config)
+        entries: list[Entry] = []
+        failures: list[str] = []
+        for job in jobs:
+            try:
+                entries.append(runner.run(job, today))
+            except PressctlError as err:
+                failures.append(f"job {job.name!r} failed: {err}")
+        update_manifests(entries)
+    finally:
+        lock.release()
+    if failures:
+        raise JobError("\n".join(failures) if len(failures) > 1 else failures[0])
+
+
+class _Runner:
+    """Runs jobs, reading each contact book once and parsing each phone number once."""
+
+    def __init__(self, config: Path) -> None:
+        from pressctl.export.fields import PhoneResolver
+
+        self.config = config
+        self.base = config.parent
+        self.books: dict[Path, Any] = {}
+        self.resolver = PhoneResolver()
+
+    def book(self, path: Path) -> Any:
+        from pressctl.contacts.load import open_book
+
+        if path not in self.books:
+            self.books[path] = open_book(path)
+        return self.books[path]
+
+    def run(self, job: Job, today: date) -> Entry:
+        from pressctl.atomic import write_atomic
+
+        output = job.output_path(self.base, today)
+        contacts = self.base / job.contacts
+        if job.what == "contacts":
+            from pressctl.export.contacts import Selection, export_contacts
+
+            result = export_contacts(self.book(contacts), job.to,
+                                     Selection(job.lists, job.exclude_lists, job.language), resolver=self.resolver)
+            left_out = {"unsubscribed": result.unsubscribed, "unfit": result.unfit}
+        else:
+            from pressctl.export.campaign import export_release
+
+            assert job.release is not None
+            result = export_release(self.base / job.release, job.to, lists=job.lists, contacts=contacts,
+                                    config=self.config)
+            left_out = {}
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UsageError(f"cannot create the output folder: {err.strerror}", path=output.parent) from None
+        write_atomic(output, result.data)
+        return Entry(output, job.name, job.what, job.to, result.rows, result.data, left_out, result.warnings)
