@@ -100,7 +100,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("R001", E, "release-front-matter", "The release has no front matter, or front matter that does not parse."),
     Rule("R002", E, "release-missing-key", "A required front-matter key is missing (headline, dateline, date)."),
     Rule("R003", E, "release-unknown-contact", "A media contact, quote speaker or audience list not in the contact book."),
-    Rule("R004", W, "release-contact-unreachable", "A media contact who is unsubscribed or has neither email nor phone."),
+    Rule("R004", E, "release-contact-unreachable", "A media contact who is unsubscribed or has neither email nor phone."),
     Rule("R005", E, "release-bad-embargo", "An embargo without a time zone, or after the release date."),
     Rule("R006", W, "release-embargo-past", "The embargo is already in the past."),
     Rule("R007", W, "release-weekday", "A weekday in the text contradicts the release date."),
@@ -109,6 +109,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("R010", E, "release-empty-statement", "The statement (the Markdown body) is empty."),
     Rule("R011", E, "release-bad-value", "A front-matter value has the wrong type or an impossible date."),
     Rule("R012", E, "release-quote-placement", "A quote placeholder names a quote that does not exist."),
+    Rule("R013", E, "release-unknown-key", "A front-matter key that pressctl does not know; usually a typo."),
 )
 
 

@@ -1,0 +1,119 @@
+"""Settings from pressctl.toml: organisation, sender and email options (all optional)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pressctl.errors import UsageError
+
+DEFAULT_CONFIG = Path("pressctl.toml")
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "organisation": ("name", "website", "about"),
+    "sender": ("name", "email"),
+    "email": ("list_unsubscribe", "list_unsubscribe_mailto"),
+    "export": (),  # export jobs are read by pressctl.export
+}
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str = ""
+    website: str = ""
+    about: str = ""  # Markdown
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    # An https URL or a mailto: address; {id} expands to the recipient's contact id.
+    list_unsubscribe: str = ""
+    list_unsubscribe_mailto: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None  # None when there is no pressctl.toml
+    organisation: Organisation = Organisation()
+    sender: Sender = Sender()
+    email: EmailSettings = EmailSettings()
+    exports: tuple[dict[str, Any], ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read pressctl.toml. With no path, ./pressctl.toml if present; a missing default file gives defaults."""
+    explicit = path is not None
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    display = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if explicit:
+            raise UsageError("no such file", path=display) from None
+        return Config(None)
+    except IsADirectoryError:
+        raise UsageError("is a folder, not a file", path=display) from None
+    except UnicodeDecodeError:
+        raise UsageError("not valid UTF-8; save the file as UTF-8", path=display) from None
+    except tomllib.TOMLDecodeError as err:
+        match = _TOML_POSITION.search(str(err))
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+        message = _TOML_POSITION.sub("", str(err)).strip()
+        raise UsageError(f"TOML syntax: {message}", path=display, line=line, column=column) from None
+    return _build(data, display)
+
+
+def _build(data: dict[str, Any], display: str) -> Config:
+    for key in data:
+        _known(key, tuple(SECTIONS), display, "")
+    tables: dict[str, dict[str, str]] = {}
+    for section, keys in SECTIONS.items():
+        if section == "export":
+            continue
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise UsageError(f"`{section}` must be a table ([{section}])", path=display)
+        values: dict[str, str] = {}
+        for key, value in table.items():
+            _known(key, keys, display, f"{section}.")
+            if not isinstance(value, str):
+                raise UsageError(f"`{section}.{key}` must be a string", path=display)
+            if key != "about" and ("\n" in value or "\r" in value):
+                raise UsageError(f"`{section}.{key}` must be on one line", path=display)
+            values[key] = value.strip() if key == "about" else value
+        tables[section] = values
+    exports = data.get("export", [])
+    if not isinstance(exports, list) or not all(isinstance(job, dict) for job in exports):
+        raise UsageError("`export` must be a list of tables ([[export]])", path=display)
+    email = EmailSettings(**tables["email"])
+    for key in ("list_unsubscribe", "list_unsubscribe_mailto"):
+        value = getattr(email, key)
+        if value and not value.startswith(("https://", "http://", "mailto:")):
+            raise UsageError(f"`email.{key}` must be an https:// URL or a mailto: address", path=display)
+    return Config(
+        display,
+        Organisation(**tables["organisation"]),
+        Sender(**tables["sender"]),
+        email,
+        tuple(exports),
+        data,
+    )
+
+
+def _known(key: str, known: tuple[str, ...], display: str, prefix: str) -> None:
+    if key in known:
+        return
+    guess = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean `{prefix}{guess[0]}`?" if guess else f"known keys: {', '.join(known)}"
+    raise UsageError(f"unknown key `{prefix}{key}`", path=display, hint=hint)

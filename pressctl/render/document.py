@@ -1,0 +1,252 @@
+"""A release as template variables, and the text and HTML documents made from them."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pressctl.config import Config
+from pressctl.contacts.model import Contact, ContactBook
+from pressctl.errors import InputError
+from pressctl.findings import Severity
+from pressctl.release import Release, check_release
+from pressctl.render.environment import compile_template
+from pressctl.render.phrases import Phrases, phrases_for
+
+PREHEADER_LENGTH = 150
+PHONE_LABELS = {"mobile": "Mobile", "work": "Work", "home": "Home", "fax": "Fax", "other": "Other"}
+TEMPLATES = {"text": "release.txt", "html": "release.html", "email": "email.html"}
+
+
+@dataclass(frozen=True)
+class PhoneView:
+    label: str  # localised: "Mobile", "Mobiel", …
+    number: str  # international format, "+31 6 51280210"
+    tel: str  # E.164 for tel: links, "" when the number does not resolve
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A media contact or a quote's speaker, as the templates see them."""
+
+    id: str
+    name: str
+    role: str
+    organisation: str
+    email: str
+    phones: tuple[PhoneView, ...]
+
+    @property
+    def attribution(self) -> str:
+        return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    text: str  # plain text, not Markdown
+    quoted: str  # with the language's quotation marks
+    by: PersonView
+    attribution: str  # "Name, Role, Organisation"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the statement: Markdown rendered both ways, or a placed quote."""
+
+    kind: str  # "text" or "quote"
+    text: str = ""  # wrapped at 72 columns (kind == "text")
+    html: str = ""  # sanitised HTML (kind == "text")
+    quote: QuoteView | None = None
+
+
+@dataclass(frozen=True)
+class MarkdownView:
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class RecipientView:
+    """The person a merged message goes to."""
+
+    id: str
+    name: str
+    email: str
+    role: str
+    organisation: str
+    language: str  # the language of the greeting
+
+
+def ensure_renderable(release: Release, book: ContactBook) -> None:
+    """Refuse a release whose contacts or quotes do not resolve, naming the line."""
+    errors = [f for f in check_release(release, book) if f.severity is Severity.ERROR]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; run `pressctl release check`)" if len(errors) > 1 else ""
+        raise InputError(first.message + more, path=first.file, line=first.line)
+
+
+def build_context(release: Release, book: ContactBook, config: Config, *,
+                  recipient: RecipientView | None = None, greeting: str = "",
+                  unsubscribe_url: str = "") -> dict[str, Any]:
+    """Every template variable (docs/templates.md lists them)."""
+    from markupsafe import Markup
+
+    from pressctl.render import markdown
+
+    t = phrases_for(release.language)
+    contacts = book.by_id()
+    embargo_text = t.moment(release.embargo) if release.embargo else ""
+    status = t("EMBARGOED UNTIL {when}", when=embargo_text) if release.embargo else t("FOR IMMEDIATE RELEASE")
+    date_text = t.long_date(release.date)
+    dateline = f"{release.dateline.upper()}, {date_text} \u2013"
+    quotes = [_quote_view(q, contacts, t) for q in release.quotes]
+    organisation = config.organisation
+    about_markdown = release.about if release.about is not None else organisation.about
+    about = None
+    if about_markdown:
+        about = {
+            "heading": t("About {organisation}", organisation=organisation.name) if organisation.name else "",
+            "text": markdown.to_text(about_markdown),
+            "html": Markup(markdown.to_html(about_markdown)),
+        }
+    context = {
+        "release": release,
+        "lang": release.language,
+        "headline": release.headline,
+        "subheadline": release.subheadline,
+        "embargoed": release.embargo is not None,
+        "embargo_text": embargo_text,
+        "status": status,
+        "date_text": date_text,
+        "dateline": dateline,
+        "statement": _statement(release, quotes, dateline),
+        "quotes": quotes,
+        "notes": [MarkdownView(markdown.inline_text(n), Markup(markdown.inline_html(n))) for n in release.notes],
+        "media_contacts": [_person(contacts[i], t) for i in release.media_contacts if i in contacts],
+        "about": about,
+        "organisation": organisation,
+        "sender": config.sender,
+        "preheader": preheader_for(release),
+        "recipient": recipient,
+        "greeting": greeting,
+        "unsubscribe_url": unsubscribe_url,
+        "t": t,
+    }
+    context["json_ld"] = Markup(_json_ld(release, config, context["preheader"]))
+    return context
+
+
+def render_document(kind: str, context: dict[str, Any], templates: Path | str | None) -> str:
+    """Render `text`, `html` or `email` (the e-mail HTML before its CSS is inlined)."""
+    return compile_template(templates, TEMPLATES[kind], html=kind != "text")(context)
+
+
+def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list[Block]:
+    from markupsafe import Markup
+
+    from pressctl.render import markdown
+
+    lines = release.body.split("\n")
+    placed = {p.line - release.body_line: p.quote for p in release.placements if p.quote is not None}
+    blocks: list[Block] = []
+    chunk: list[str] = []
+
+    def flush() -> None:
+        source = "\n".join(chunk).strip()
+        chunk.clear()
+        if not source:
+            return
+        first = not blocks
+        lead_html = f'<span class="dateline">{html_lib.escape(dateline)}</span>' if first else ""
+        blocks.append(Block("text", markdown.to_text(source, lead=dateline if first else ""),
+                            Markup(markdown.to_html(source, lead_html=lead_html))))
+
+    for number, line in enumerate(lines):
+        if number in placed:
+            flush()
+            blocks.append(Block("quote", quote=quotes[_position(release, placed[number])]))
+        else:
+            chunk.append(line)
+    flush()
+    shown = set(placed.values())
+    blocks.extend(Block("quote", quote=quotes[n]) for n, q in enumerate(release.quotes) if q.index not in shown)
+    return blocks
+
+
+def _position(release: Release, quote_index: int) -> int:
+    return next(n for n, q in enumerate(release.quotes) if q.index == quote_index)
+
+
+def _quote_view(quote: Any, contacts: dict[str, Contact], t: Phrases) -> QuoteView:
+    if quote.by:
+        person = _person(contacts[quote.by], t)
+    else:
+        person = PersonView("", quote.name, quote.role, quote.organisation, "", ())
+    start, end = t.quote_marks
+    text = " ".join(quote.text.split())
+    return QuoteView(text, f"{start}{text}{end}", person, person.attribution)
+
+
+def _person(contact: Contact, t: Phrases) -> PersonView:
+    from pressctl.contacts.phones import international
+
+    phones = []
+    for phone in contact.phones:
+        number = international(phone.number, contact.phone_region)
+        tel = international(phone.number, contact.phone_region, style="e164") or ""
+        phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), number or phone.number, tel))
+    return PersonView(contact.id, contact.name, contact.role or "", contact.organisation or "",
+                      contact.email or "", tuple(phones))
+
+
+def _json_ld(release: Release, config: Config, description: str) -> str:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": release.headline,
+        "inLanguage": release.language,
+        "datePublished": (release.embargo.isoformat() if release.embargo else release.date.isoformat()),
+        "dateline": release.dateline,
+        "description": description,
+    }
+    if release.subheadline:
+        data["alternativeHeadline"] = release.subheadline
+    if config.organisation.name:
+        publisher = {"@type": "Organization", "name": config.organisation.name}
+        if config.organisation.website:
+            publisher["url"] = config.organisation.website
+        data["publisher"] = publisher
+        data["author"] = publisher
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # Inside <script>, `</script>` or `<!--` in a value would end the block: escape the brackets.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def subject_for(release: Release) -> str:
+    """The e-mail subject: the headline, marked when embargoed."""
+    if release.embargo is None:
+        return release.headline
+    return f"[{phrases_for(release.language)('EMBARGOED')}] {release.headline}"
+
+
+_SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)")
+
+
+def preheader_for(release: Release) -> str:
+    """The preview line of an e-mail: the subheadline, else the statement's first sentence (plain text)."""
+    from pressctl.render.markdown import to_text
+
+    text = release.subheadline
+    if not text:
+        first = to_text(release.body, width=10_000).split("\n\n")[0]
+        match = _SENTENCE.match(" ".join(first.split()))
+        text = match.group(1) if match else first
+    text = " ".join(text.split())
+    if len(text) > PREHEADER_LENGTH:
+        text = text[: PREHEADER_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+    return text

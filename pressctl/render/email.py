@@ -1,0 +1,143 @@
+"""E-mail messages: RFC 5322 headers, multipart/alternative bodies, CSS inlined once."""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Any
+
+from pressctl.config import Config
+from pressctl.contacts.model import ContactBook
+from pressctl.errors import InputError, UsageError
+from pressctl.release import Release
+from pressctl.render.document import build_context, render_document, subject_for
+from pressctl.render.phrases import phrases_for
+
+CRLF = b"\r\n"
+
+
+def inline_css(html: str) -> str:
+    import css_inline
+
+    return css_inline.inline(html)
+
+
+def greeting_for(name: str, language: str) -> str:
+    t = phrases_for(language)
+    return t("Dear {name},", name=name) if name else t("Dear editor,")
+
+
+def unsubscribe_url(config: Config, contact_id: str) -> str:
+    return config.email.list_unsubscribe.replace("{id}", contact_id) if config.email.list_unsubscribe else ""
+
+
+def message_date() -> datetime:
+    """When the message is dated: now, or SOURCE_DATE_EPOCH for reproducible output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except ValueError:
+            raise UsageError(f"SOURCE_DATE_EPOCH is {epoch!r}, not a number of seconds") from None
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The headers every message of one release shares, already folded."""
+
+    sender: str  # "From: …\r\n" value, encoded
+    subject: bytes  # the folded "Subject: …\r\n"
+    date: str
+    domain: str  # for Message-IDs
+    language: str
+    seed: str  # release identity for Message-IDs and boundaries
+
+
+def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
+    from email import policy
+
+    name, address = _sender(config, sender)
+    subject = policy.SMTP.fold("Subject", subject_for(release)).encode("ascii")
+    domain = address.rsplit("@", 1)[-1] if "@" in address else "pressctl.invalid"
+    seed = f"{release.slug}\n{release.headline}\n{release.date.isoformat()}"
+    return Envelope(address_header(name, address), subject, format_datetime(message_date()), domain,
+                    release.language, seed)
+
+
+def _sender(config: Config, sender: str | None) -> tuple[str, str]:
+    from email.utils import parseaddr
+
+    if sender:
+        name, address = parseaddr(sender)
+        if not address or "@" not in address or "\n" in sender or "\r" in sender:
+            raise UsageError(f"--from {sender!r} is not an address such as 'Press Office <press@example.org>'")
+        return name, address
+    if not config.sender.email:
+        raise UsageError("no sender: set [sender] email in pressctl.toml, or pass --from")
+    return config.sender.name, config.sender.email
+
+
+def address_header(name: str, address: str) -> str:
+    """A safe address: quotes, commas and non-ASCII names encoded; line breaks refused."""
+    if any(c in name + address for c in "\r\n\x00"):
+        raise InputError(f"the name or address {name!r} <{address!r}> contains a line break")
+    try:
+        address.encode("ascii")
+    except UnicodeEncodeError:
+        local, _, domain = address.rpartition("@")
+        address = f"{local}@{domain.encode('idna').decode('ascii')}"
+    return formataddr((name, address), charset="utf-8")
+
+
+def message_bytes(env: Envelope, *, text: str, html: str, to: str | None = None, key: str = "",
+                  unsubscribe: str = "") -> bytes:
+    """Assemble one message. Bodies are quoted-printable, so the `=_` boundary never occurs in them."""
+    digest = hashlib.sha256(f"{env.seed}\n{key}".encode()).hexdigest()
+    boundary = f"=_pressctl_{digest[:32]}"
+    head = [f"From: {env.sender}"]
+    if to:
+        head.append(f"To: {to}")
+    lines = [line.encode("ascii") for line in head]
+    parts = [
+        b"\r\n".join(lines), CRLF, env.subject,
+        f"Date: {env.date}\r\nMessage-ID: <{digest[:40]}@{env.domain}>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Language: {env.language}\r\n".encode("ascii"),
+    ]
+    if unsubscribe:
+        parts.append(f"List-Unsubscribe: <{unsubscribe}>\r\n".encode("ascii"))
+        if unsubscribe.startswith("https://"):
+            parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+    parts.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"))
+    for subtype, body in (("plain", text), ("html", html)):
+        parts.append(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
+                     "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii"))
+        parts.append(quoted_printable(body))
+        parts.append(CRLF)
+    parts.append(f"--{boundary}--\r\n".encode("ascii"))
+    return b"".join(parts)
+
+
+def quoted_printable(text: str) -> bytes:
+    data = text.replace("\r\n", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    return encoded.replace(b"\n", CRLF)
+
+
+def header_url(url: str) -> str:
+    if any(c in url for c in "\r\n <>") or not url.isascii():
+        raise InputError(f"the unsubscribe address {url!r} must be an ASCII URL without spaces")
+    return url
+
+
+def single_message(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None,
+                   sender: str | None) -> bytes:
+    context: dict[str, Any] = build_context(release, book, config)
+    text = render_document("text", context, templates)
+    html = inline_css(render_document("email", context, templates))
+    return message_bytes(envelope(release, config, sender), text=text, html=html)

@@ -1,0 +1,87 @@
+"""Fixed phrases and dates in the release's language (Babel and the catalogues in pressctl/locale)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+# Babel carries no quotation marks; these are the ones each language's press uses.
+QUOTE_MARKS = {"fr": ("\u00ab\u202f", "\u202f\u00bb"), "de": ("\u201e", "\u201c"), "es": ("\u00ab", "\u00bb")}
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Translations for one language; English is the msgid itself."""
+
+    language: str
+    locale: Any  # babel.Locale
+    catalogue: dict[str, str]
+
+    def __call__(self, msgid: str, **fields: Any) -> str:
+        text = self.catalogue.get(msgid) or msgid
+        return text.format(**fields) if fields else text
+
+    @property
+    def translated(self) -> bool:
+        return self.language == "en" or bool(self.catalogue)
+
+    def long_date(self, day: date) -> str:
+        from babel.dates import format_date
+
+        # English press releases write "26 June 2024" whatever the locale's habit.
+        pattern = "d MMMM y" if self.locale.language == "en" else "long"
+        return format_date(day, pattern, locale=self.locale)
+
+    def moment(self, when: datetime) -> str:
+        """An embargo time with its offset, e.g. "26 June 2024, 06:00 (UTC+02:00)"."""
+        from babel.dates import format_time
+
+        offset = when.utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+        sign = "+" if minutes >= 0 else "-"
+        zone = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        return f"{self.long_date(when.date())}, {format_time(when, 'HH:mm', locale=self.locale)} ({zone})"
+
+    @property
+    def quote_marks(self) -> tuple[str, str]:
+        return QUOTE_MARKS.get(self.locale.language, ("\u201c", "\u201d"))
+
+
+@cache
+def phrases_for(language: str) -> Phrases:
+    """The phrases for a BCP 47 tag, falling back from `pt-BR` to `pt`, and to English."""
+    from babel import Locale, UnknownLocaleError
+
+    candidates = [language.replace("-", "_"), language.split("-")[0]]
+    for tag in candidates:
+        try:
+            locale = Locale.parse(tag)
+        except (ValueError, UnknownLocaleError):
+            continue
+        catalogue = _catalogue(tag) or _catalogue(locale.language)
+        return Phrases(language, locale, catalogue)
+    return Phrases(language, Locale.parse("en"), {})
+
+
+def translated_language(languages: tuple[str, ...], fallback: str) -> str:
+    """The first of a recipient's languages whose fixed phrases are translated, else `fallback`."""
+    for language in languages:
+        if phrases_for(language).translated:
+            return language
+    return fallback
+
+
+@cache
+def _catalogue(tag: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    path = LOCALE_DIR / tag / "LC_MESSAGES" / "pressctl.po"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}

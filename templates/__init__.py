@@ -1,0 +1,1 @@
+"""The built-in templates, shipped inside the package as pressctl.templates."""
