@@ -1,0 +1,312 @@
+"""`pressctl export contacts`: every target against golden files, read back in its own dialect, and safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pressctl.cli import app
+from pressctl.contacts.load import open_book
+from pressctl.export import CONTACT_TARGETS
+from pressctl.export.contacts import Selection, export_contacts
+from pressctl.export.csvfile import defuse, defuse_phone
+from pressctl.export.vcard import fold, uid
+
+from conftest import GOLDEN, require_tool
+
+GOLDEN_EXPORT = GOLDEN / "export"
+EXTENSIONS = {"vcard": "vcf", "json": "json"}
+DIALECTS = {  # target: (delimiter, encoding)
+    "mailchimp": (",", "utf-8"), "brevo": (";", "utf-8"), "listmonk": (",", "utf-8"),
+    "constant-contact": (",", "utf-8"), "google": (",", "utf-8"), "outlook": (",", "utf-8-sig"),
+    "csv": (",", "utf-8-sig"),
+}
+# Names that break naive CSV writers or turn into spreadsheet formulas.
+HOSTILE_BOOK = """\
+version: 1
+defaults: {region: NL}
+contacts:
+  - id: formula
+    name: '=HYPERLINK("http://x.example","y")'
+    role: "+1 trick"
+    organisation: "-Anna- & Co, Ltd"
+    email: formula@example.org
+    phones: [{number: "+31 6 51280210", type: mobile}]
+    lists: [press-eu]
+  - id: at-sign
+    name: "@ops desk"
+    role: "Editor; \\"night\\" desk"
+    organisation: "Line one\\nline two"
+    email: at@example.org
+    phone: "+31 20 555 0188"
+    lists: [press-eu]
+  - id: spaced
+    name: "  =1+2"
+    organisation: "\\t@tab"
+    email: spaced@example.org
+    lists: [press-eu]
+"""
+
+
+def _book(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "contacts.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _read_csv(data: bytes, target: str) -> list[list[str]]:
+    delimiter, encoding = DIALECTS[target]
+    return list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter))
+
+
+@pytest.mark.parametrize("target", CONTACT_TARGETS)
+def test_each_target_matches_its_golden_file(workspace: Path, runner, target: str) -> None:
+    out = workspace / f"out.{target}"
+    result = runner.invoke(app, ["export", "contacts", "--to", target, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    golden = GOLDEN_EXPORT / f"contacts-{target}.{EXTENSIONS.get(target, 'csv')}"
+    if os.environ.get("PRESSCTL_UPDATE_GOLDEN"):
+        golden.write_bytes(out.read_bytes())
+    assert out.read_bytes() == golden.read_bytes()
+
+
+@pytest.mark.parametrize(("target", "summary"), [
+    ("mailchimp", "out: 12 contacts for mailchimp; left out 1 unsubscribed, 1 without an email address\n"),
+    ("brevo", "out: 13 contacts for brevo; left out 1 unsubscribed\n"),
+    ("vcard", "out: 13 contacts for vcard; left out 1 unsubscribed\n"),
+])
+def test_summary_counts_unsubscribed_and_unfit_on_stderr(workspace: Path, runner, target: str, summary: str) -> None:
+    result = runner.invoke(app, ["export", "contacts", "--to", target, "-o", "out"])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] + "\n" == summary
+    assert result.stdout == ""
+
+
+def test_selection_by_list_exclusion_and_language(workspace: Path) -> None:
+    book = open_book(Path("contacts.yaml"))
+    ids = lambda selection: [row["pressctl_id"] for row in _listmonk_attributes(book, selection)]  # noqa: E731
+    assert ids(Selection(lists=("press-eu",))) == ["femke-jansen", "juergen-hoffmann", "siobhan-gallagher"]
+    assert ids(Selection(lists=("press-eu",), exclude_lists=("labour-beat",))) == []
+    assert ids(Selection(language="pt")) == ["ana-beatriz-souza"]
+    assert ids(Selection(lists=("press-asia",), language="km")) == ["chan-sophea"]
+
+
+def _listmonk_attributes(book, selection: Selection) -> list[dict]:
+    rows = _read_csv(export_contacts(book, "listmonk", selection).data, "listmonk")
+    return [json.loads(row[2]) for row in rows[1:]]
+
+
+def test_unsubscribed_never_leave_for_any_target(workspace: Path) -> None:
+    book = open_book(Path("contacts.yaml"))
+    for target in CONTACT_TARGETS:
+        data = export_contacts(book, target).data.decode("utf-8-sig")
+        assert "camille" not in data.lower() and "Le Quai Social" not in data, target
+
+
+def test_a_list_no_contact_is_on_is_a_warning(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "contacts", "--to", "csv", "--list", "press-mars", "-o", "out.csv"])
+    assert result.exit_code == 0
+    assert result.stderr == ("warning: no contact is on list 'press-mars'\n"
+                             "out.csv: 0 contacts for csv; left out 0 unsubscribed\n")
+
+
+def test_unknown_target_lists_the_known_ones(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "contacts", "--to", "excel", "-o", "out.csv"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown target 'excel' for contacts; known targets: mailchimp, brevo, "
+                                    "listmonk, constant-contact, google, outlook, vcard, csv, json\n")
+    assert not Path("out.csv").exists()
+
+
+def test_missing_output_folder_is_a_usage_error(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "contacts", "--to", "csv", "-o", "nowhere/out.csv"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: nowhere: the folder does not exist\n"
+
+
+def test_unwritable_output_folder_is_a_usage_error(workspace: Path, runner, monkeypatch) -> None:
+    import tempfile
+
+    def denied(*args, **kwargs):  # root writes anywhere, so the refusal is simulated
+        raise PermissionError(13, "Permission denied")
+
+    Path("locked").mkdir()
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    result = runner.invoke(app, ["export", "contacts", "--to", "csv", "-o", "locked/out.csv"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: locked: cannot write in this folder (permission denied)\n"
+
+
+def test_a_failed_write_leaves_the_old_file_whole(workspace: Path, runner, monkeypatch) -> None:
+    old = b"old,file\r\n"
+    Path("out.csv").write_bytes(old)
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    result = runner.invoke(app, ["export", "contacts", "--to", "csv", "-o", "out.csv"])
+    assert result.exit_code != 0
+    assert Path("out.csv").read_bytes() == old
+    assert [p.name for p in workspace.iterdir() if p.name.startswith(".out.csv")] == []
+
+
+def test_same_input_gives_identical_bytes(workspace: Path) -> None:
+    first = {t: export_contacts(open_book(Path("contacts.yaml")), t).data for t in CONTACT_TARGETS}
+    second = {t: export_contacts(open_book(Path("contacts.yaml")), t).data for t in CONTACT_TARGETS}
+    assert first == second
+
+
+@pytest.mark.parametrize("target", sorted(DIALECTS))
+def test_hostile_names_survive_and_formulas_are_defused(tmp_path: Path, target: str) -> None:
+    book = open_book(_book(tmp_path, HOSTILE_BOOK))
+    rows = _read_csv(export_contacts(book, target).data, target)
+    assert len(rows) == 4 and len({len(row) for row in rows}) == 1  # no cell leaked into another
+    spreadsheet = target in ("google", "outlook", "csv", "constant-contact")
+    header = rows[0]
+    for row in rows[1:]:
+        for column, cell in zip(header, row, strict=True):
+            if spreadsheet and cell[:1] in ("=", "+", "-", "@", "\t"):
+                assert "Phone" in column or column == "phone", (column, cell)
+                assert cell.startswith("+") and cell[1:].isdigit()
+            if cell.lstrip(" \t")[:1] in ("=", "+", "-", "@") and not cell.startswith("+3"):
+                assert not spreadsheet or cell.startswith("'"), (column, cell)
+    text = "\n".join(",".join(row) for row in rows)
+    if target == "listmonk":
+        text = "\n".join(str(json.loads(row[2]).get(key)) for row in rows[1:] for key in ("organisation", "role"))
+    assert "Line one\nline two" in text  # newlines kept inside the quoted cell
+    assert 'Editor; "night" desk' in text
+
+
+def test_outlook_and_google_keep_e164_numbers_in_phone_columns(tmp_path: Path) -> None:
+    book = open_book(_book(tmp_path, HOSTILE_BOOK))
+    outlook = _read_csv(export_contacts(book, "outlook").data, "outlook")
+    assert dict(zip(outlook[0], outlook[1], strict=True))["Mobile Phone"] == "+31651280210"
+    assert dict(zip(outlook[0], outlook[1], strict=True))["First Name"] == "'=HYPERLINK(\"http://x.example\",\"y\")"
+    google = _read_csv(export_contacts(book, "google").data, "google")
+    assert dict(zip(google[0], google[2], strict=True))["Phone 1 - Value"] == "+31205550188"
+    assert dict(zip(google[0], google[2], strict=True))["File As"] == "'@ops desk"
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+    ("@ops desk", "'@ops desk"), ("-Anna-", "'-Anna-"), ("+31651280210", "'+31651280210"),
+    ("  =1+2", "'  =1+2"), ("\u00a0@x", "'\u00a0@x"), ("＝1", "'＝1"), ("\tx", "'\tx"), ("\r\nx", "'\r\nx"),
+    ("Anna", "Anna"), ("", ""), ("a=b", "a=b"),
+])
+def test_defuse_follows_owasp(value: str, cell: str) -> None:
+    assert defuse(value) == cell
+
+
+def test_phone_cells_keep_e164_but_nothing_else() -> None:
+    assert defuse_phone("+31651280210") == "+31651280210"
+    assert defuse_phone("+31 6 51280210") == "'+31 6 51280210"
+    assert defuse_phone("+1+cmd|' /C calc'!A0") == "'+1+cmd|' /C calc'!A0"
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_no_defused_cell_starts_a_formula(value: str) -> None:
+    cell = defuse(value)
+    assert cell.lstrip(" \u00a0")[:1] not in set("=+-@\t\r\n＝＋－＠") or cell.startswith("'")
+    assert cell in (value, "'" + value)
+
+
+# --- vCard ---------------------------------------------------------------------------------------
+
+@given(st.text(min_size=0, max_size=300))
+@settings(max_examples=300)
+def test_folding_keeps_lines_short_and_characters_whole(value: str) -> None:
+    line = "NOTE:" + value.replace("\r", "").replace("\n", "")
+    folded = fold(line)
+    assert folded.endswith(b"\r\n")
+    physical = folded[:-2].split(b"\r\n")
+    assert all(len(part) <= 75 for part in physical)
+    for part in physical:
+        part.decode("utf-8")  # never a split character
+    assert b"".join([physical[0], *(p[1:] for p in physical[1:])]).decode("utf-8") == line
+
+
+def test_uid_is_stable_across_runs() -> None:
+    # Pinned: a changed UID would make every address book duplicate the cards on the next import.
+    assert uid("marieke-van-dijk") == "urn:uuid:f610055c-b449-57a7-b03d-14deccc37c0c"
+    assert uid("a") != uid("b")
+
+
+LONG_BOOK = """\
+version: 1
+contacts:
+  - id: long-card
+    name: "Anna, \\"the\\" Reporter; Jr\\\\"
+    role: "Chief correspondent for ports, shipping, logistics and everything that floats between Rotterdam and Jakarta"
+    organisation: "ចាន់ សុភា ចាន់ សុភា ចាន់ សុភា ចាន់ សុភា ចាន់ សុភា ចាន់ សុភា; Desk"
+    email: anna@example.org
+    phones:
+      - {number: "+31 6 51280210", type: mobile}
+      - {number: "+31 20 555 0188", type: fax}
+    lists: ["press, eu", labour-beat]
+    notes: "multi\\nline"
+"""
+
+
+def test_vcard_parses_back_with_vobject(tmp_path: Path) -> None:
+    import vobject
+
+    data = export_contacts(open_book(_book(tmp_path, LONG_BOOK)), "vcard").data
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    card = vobject.readOne(data.decode("utf-8"))
+    assert card.version.value == "4.0"
+    assert card.fn.value == 'Anna, "the" Reporter; Jr\\'
+    assert card.title.value.startswith("Chief correspondent for ports, shipping")
+    assert card.categories.value == ["press, eu", "labour-beat"]
+    tels = card.contents["tel"]
+    assert [t.value for t in tels] == ["tel:+31651280210", "tel:+31205550188"]
+    assert tels[0].params["TYPE"] == ["cell"] and tels[0].params["PREF"] == ["1"]
+    assert tels[1].params["TYPE"] == ["work", "fax"]
+    assert card.uid.value == uid("long-card")
+
+
+def test_every_example_card_parses_with_vobject(workspace: Path) -> None:
+    import vobject
+
+    data = export_contacts(open_book(Path("contacts.yaml")), "vcard").data.decode("utf-8")
+    cards = list(vobject.readComponents(data))
+    assert [c.fn.value for c in cards][:3] == ["HWA Press Desk", "Marieke van Dijk", "Ratih Kusumawardani"]
+    assert len(cards) == 13
+
+
+def _khard() -> str | None:
+    from shutil import which
+
+    here = Path(sys.executable).parent / "khard"
+    return str(here) if here.exists() else which("khard")
+
+
+def test_khard_imports_the_cards(workspace: Path, tmp_path: Path) -> None:
+    khard = require_tool(_khard(), "khard")
+    folder = tmp_path / "addressbook"
+    folder.mkdir()
+    data = export_contacts(open_book(Path("contacts.yaml")), "vcard").data
+    cards = data.split(b"END:VCARD\r\n")[:-1]
+    for n, card in enumerate(cards):  # khard keeps one card per file (a vdir)
+        (folder / f"{n}.vcf").write_bytes(card + b"END:VCARD\r\n")
+    config = tmp_path / "khard.conf"
+    config.write_text(f"[addressbooks]\n[[press]]\npath = {folder}\n[general]\neditor = true\nmerge_editor = true\n")
+    run = lambda *args: subprocess.run([khard, "-c", str(config), *args], capture_output=True, text=True,  # noqa: E731
+                                       check=True).stdout
+    phones = run("phone", "--parsable")
+    assert "+31651280210" in phones and "+85512345678" in phones
+    assert "Marieke van Dijk" in run("list", "--parsable")
+    assert len(run("list", "--parsable").splitlines()) == 13
+    shown = run("show", "--format", "yaml", "Marieke")
+    assert "Last name: van Dijk" in shown and "General Secretary" in shown
