@@ -1,0 +1,123 @@
+"""`pressctl render`: a release as text, HTML or e-mail, or merged into one message per recipient."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption, OutputOption
+
+TemplatesOption = Annotated[
+    Path | None,
+    typer.Option("--templates", help="Templates folder that overrides the built-in set by name "
+                                     "[default: ./templates when present]."),
+]
+
+
+class Format(str, Enum):
+    text = "text"
+    html = "html"
+    eml = "eml"
+
+
+def register(app: typer.Typer) -> None:
+    from pressctl.cli import handles_errors
+
+    app.command("render")(handles_errors(render))
+
+
+def render(
+    release: Annotated[Path, typer.Argument(help="The release, e.g. releases/2024-06-26-deal.md.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: OutputOption = None,
+    contacts: ContactsOption = DEFAULT_CONTACTS,
+    templates: TemplatesOption = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings [default: ./pressctl.toml].")] = None,
+    sender: Annotated[str | None, typer.Option("--from", help="From: address, overriding [sender].")] = None,
+    audience: Annotated[list[str] | None, typer.Option(
+        "--audience", help="Merge: one message per contact on this list (repeatable).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Merge: one message per contact id, comma-separated.")] = None,
+    mbox: Annotated[Path | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
+) -> None:
+    """Render a release as text, HTML or e-mail (.eml); with --audience or --to, one e-mail per recipient.
+
+    Nothing is ever sent.
+    """
+    from pressctl.atomic import write_atomic
+    from pressctl.contacts.load import open_book
+    from pressctl.errors import UsageError
+    from pressctl.render import load_config, load_release, render_email, render_html, render_text
+
+    merging = bool(audience or to or mbox)
+    if merging and fmt is not Format.eml:
+        raise UsageError("--audience, --to and --mbox make e-mails: add --format eml")
+    if mbox and output:
+        raise UsageError("give either -o DIR or --mbox FILE, not both")
+    loaded = load_release(release)
+    settings = load_config(config)
+    book = open_book(contacts)
+    if merging or (fmt is Format.eml and output is not None and output.is_dir()):
+        ids = [part.strip() for part in (to or "").split(",") if part.strip()]
+        _merge(loaded, book, settings, audience or [], ids, output, mbox, templates, sender)
+        return
+    if fmt is Format.text:
+        data: bytes = render_text(loaded, book, settings, templates=templates).encode("utf-8")
+    elif fmt is Format.html:
+        data = render_html(loaded, book, settings, templates=templates).encode("utf-8")
+    else:
+        data = render_email(loaded, book, settings, templates=templates, sender=sender)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, data)
+
+
+def _merge(release, book, config, audience, ids, output, mbox, templates, sender) -> None:  # type: ignore[no-untyped-def]
+    from pressctl.errors import UsageError
+    from pressctl.render.merge import merge_messages, plan_merge, write_folder, write_mbox
+
+    if output is None and mbox is None:
+        raise UsageError("a merge writes one file per recipient: add -o DIR or --mbox FILE")
+    plan = plan_merge(release, book, audience=audience, to=ids)
+    messages = merge_messages(release, book, config, plan.recipients, templates=templates, sender=sender)
+    with _progress(len(plan.recipients)) as advance:
+        if mbox is not None:
+            written = write_mbox(mbox, messages, advance)
+        else:
+            written = write_folder(output, messages, advance)
+    where = str(mbox) if mbox is not None else f"{output}/"
+    summary = f"Wrote {written} message{'s' if written != 1 else ''} to {where}"
+    skipped = sum(plan.skipped.values())
+    if skipped:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(plan.skipped.items()))
+        summary += f"; skipped {skipped} ({reasons})"
+    typer.echo(summary + ". Nothing was sent.", err=True)
+
+
+class _progress:
+    """A Rich progress bar on a terminal; silence elsewhere."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("merging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("merge", total=self.total)
+        return lambda: self.bar.advance(task)  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
