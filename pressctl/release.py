@@ -459,3 +459,21 @@ def _describe(value: Any) -> str:
     from pressctl.contacts.load import describe_type
 
     return describe_type(value)
+
+
+def check_release_files(paths: list[Path], book: ContactBook, *, select: list[str] | None = None,
+                        ignore: list[str] | None = None, now: datetime | None = None) -> Any:
+    """`pressctl release check`: every finding for each release, as a CheckReport."""
+    from pressctl.findings import select_rules
+    from pressctl.report import CheckReport
+
+    kept = select_rules(select, ignore)
+    findings: list[Finding] = []
+    for path in paths:
+        release, read_findings = read_release(path)
+        findings.extend(read_findings)
+        if release is not None:
+            findings.extend(check_release(release, book, now=now))
+    findings = [f for f in findings if f.code in kept]
+    return CheckReport("release check", tuple(str(p) for p in paths), tuple(findings),
+                       tuple((str(p), Path(p).stem) for p in paths))

@@ -1,0 +1,139 @@
+"""`pressctl init`: a new workspace that renders at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pressctl.atomic import write_atomic
+from pressctl.errors import UsageError
+
+CONTACTS = """\
+# The contact book: your spokespeople, and the journalists you write to.
+# Check it after every edit with `pressctl contacts check`.
+version: 1
+defaults:
+  region: NL          # reads national-form numbers such as "020 555 0100"
+  phone_format: international
+
+contacts:
+  - id: press-office
+    name: Press Office
+    organisation: Example Organisation
+    email: press@example.org
+    phone: "+31 20 555 0100"
+    languages: [en]
+
+  - id: alex-de-boer
+    name: Alex de Boer
+    role: Spokesperson
+    organisation: Example Organisation
+    email: alex.deboer@example.org
+    phones:
+      - {number: "+31 6 12345678", type: mobile}
+    languages: [en, nl]
+
+  - id: sam-editor
+    name: Sam Editor
+    role: News editor
+    organisation: Example Daily
+    email: news@example.net
+    languages: [en]
+    lists: [press]
+    consent: {basis: consent, source: "asked to join the press list", date: 2024-01-15}
+"""
+
+CONFIG = """\
+# pressctl settings; every key is optional.
+
+[organisation]
+name = "Example Organisation"
+website = "https://example.org"
+# The "About …" section at the end of every release (Markdown), unless a
+# release sets its own `about`.
+about = \"\"\"
+**Example Organisation** does good work. Replace this paragraph with the
+two or three sentences that journalists should know about you.
+\"\"\"
+
+[sender]
+# The From: of every e-mail (`pressctl render --format eml`).
+name = "Example Organisation Press Office"
+email = "press@example.org"
+
+[email]
+# Added to merged e-mails as List-Unsubscribe; {id} is the contact's id.
+list_unsubscribe = "https://example.org/press/unsubscribe?contact={id}"
+"""
+
+RELEASE = """\
+---
+headline: Example Organisation opens its first press office
+subheadline: One line that tells the story in more detail than the headline
+dateline: Amsterdam
+date: {today}
+language: en
+quotes:
+  - by: alex-de-boer
+    text: >-
+      A quote from a real person says what the numbers cannot. Keep it to two
+      or three sentences.
+media_contacts: [alex-de-boer, press-office]
+notes:
+  - "Photographs are free to use with the credit *Example Organisation*."
+audience: [press]
+---
+The first paragraph answers who, what, when and where. The dateline is
+added in front of it.
+
+A quote goes where you place it with a paragraph of its own:
+
+[[quote: alex-de-boer]]
+
+Further paragraphs give the background. Markdown works: **bold**, *italic*,
+[links](https://example.org) and lists.
+"""
+
+TEMPLATES_README = """\
+# Templates
+
+pressctl renders releases with Jinja2 templates. The built-in set is used
+unless a file here has the same name:
+
+- `release.txt`  — the plain-text release (and the text part of e-mails)
+- `release.html` — the standalone HTML page
+- `email.html`   — the HTML part of e-mails (extends `release.html`)
+
+To change one part, extend the built-in template and override one block,
+for example `templates/release.html`:
+
+    {% extends "builtin/release.html" %}
+    {% block about %}<p>Our own boilerplate.</p>{% endblock %}
+
+Blocks: status, headline, statement, quote, ends, notes, about (and style,
+before, after in HTML; greeting and footer in text). Every variable is
+listed in pressctl's docs/templates.md.
+"""
+
+
+def create_workspace(folder: Path, today: date) -> list[Path]:
+    """Write the starter files into `folder`; refuses to overwrite anything."""
+    slug = f"{today.isoformat()}-first-release.md"
+    files = {
+        Path("contacts.yaml"): CONTACTS,
+        Path("pressctl.toml"): CONFIG,
+        Path("releases") / slug: RELEASE.format(today=today.isoformat()),
+        Path("templates") / "README.md": TEMPLATES_README,
+    }
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("is a file, not a folder", path=str(folder))
+    existing = [str(folder / name) for name in files if (folder / name).exists()]
+    if existing:
+        raise UsageError(f"would overwrite {', '.join(existing)}; pressctl init only starts new workspaces")
+    written = []
+    for name, text in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text)
+        written.append(target)
+    return written
