@@ -138,17 +138,20 @@ def run_jobs(config: Path, names: list[str] | None = None, *, lock_timeout: floa
     try:
         runner = _Runner(config)
         entries: list[Entry] = []
-        failures: list[str] = []
+        failures: list[tuple[str, int]] = []
         for job in jobs:
             try:
                 entries.append(runner.run(job, today))
             except PressctlError as err:
-                failures.append(f"job {job.name!r} failed: {err}")
+                failures.append((f"job {job.name!r} failed: {err}", err.exit_code))
         update_manifests(entries)
     finally:
         lock.release()
     if failures:
-        raise JobError("\n".join(failures) if len(failures) > 1 else failures[0])
+        error = JobError("\nerror: ".join(message for message, _ in failures))
+        # A job that failed on its configuration (a missing list id, say) keeps exit code 2.
+        error.exit_code = max(code for _, code in failures)
+        raise error
 
 
 class _Runner:

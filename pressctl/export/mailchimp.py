@@ -54,8 +54,9 @@ def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[st
     """One body per API call: POST /3.0/campaigns, PUT …/content, POST …/actions/schedule (null: draft)."""
     audiences = {_audience(value) for value in lists.ids}
     if len(audiences) != 1:
-        raise UsageError("a Mailchimp campaign goes to one audience, but these lists map to several: "
-                         + ", ".join(sorted(str(a[0]) for a in audiences)),
+        found = sorted(f"{a}" + (f" (segment {s})" if s is not None else "") for a, s in audiences)
+        raise UsageError("a Mailchimp campaign goes to one audience and at most one saved segment; "
+                         f"these lists map to {' and '.join(found)}",
                          hint="export one campaign per audience (one job per list)")
     list_id, segment = audiences.pop()
     recipients: dict[str, Any] = {"list_id": list_id}

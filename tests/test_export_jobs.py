@@ -1,0 +1,136 @@
+"""`pressctl export --job/--all`: silent jobs, manifests, the lock, and configuration errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pressctl.cli import app
+from pressctl.errors import JobError
+from pressctl.export.jobs import LOCK_NAME, run_jobs
+
+LIST_IDS = """
+[listmonk.lists]
+press-eu = 3
+"""
+
+
+def _today() -> str:
+    return date.today().isoformat()
+
+
+def test_all_jobs_are_silent_and_leave_a_manifest(workspace: Path, runner) -> None:
+    Path("pressctl.toml").write_text(Path("pressctl.toml").read_text() + LIST_IDS)
+    result = runner.invoke(app, ["export", "--all"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    folder = workspace / "exports" / _today()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    files = {record["file"]: record for record in manifest["files"]}
+    assert sorted(files) == ["campaign-listmonk.json", "mailchimp-press-eu.csv", "press-contacts.vcf"]
+    for name, record in files.items():
+        data = (folder / name).read_bytes()
+        assert record["sha256"] == hashlib.sha256(data).hexdigest() and record["bytes"] == len(data)
+    assert files["mailchimp-press-eu.csv"]["rows"] == 3
+    assert files["mailchimp-press-eu.csv"]["left_out"] == {"unsubscribed": 1, "unfit": 0}
+    assert files["press-contacts.vcf"]["rows"] == 13
+    assert files["campaign-listmonk.json"]["rows"] == 1
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert runner.invoke(app, ["export", "--all"]).exit_code == 0
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # byte-identical rerun
+
+
+def test_one_job_keeps_the_other_records_in_the_manifest(workspace: Path, runner) -> None:
+    assert runner.invoke(app, ["export", "--job", "vcards"]).exit_code == 0
+    assert runner.invoke(app, ["export", "--job", "mailchimp-eu"]).exit_code == 0
+    manifest = json.loads((workspace / "exports" / _today() / "manifest.json").read_text())
+    assert [r["file"] for r in manifest["files"]] == ["mailchimp-press-eu.csv", "press-contacts.vcf"]
+
+
+def test_missing_list_id_names_the_key_in_pressctl_toml(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "--job", "campaign-listmonk"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: job 'campaign-listmonk' failed: pressctl.toml: no listmonk list id for the list 'press-eu': "
+        "the key `listmonk.lists.press-eu` is missing\n  hint: add it under [listmonk.lists], e.g. `press-eu = 3`\n")
+
+
+def test_a_job_missing_a_key_is_named_with_the_key(workspace: Path, runner) -> None:
+    text = Path("pressctl.toml").read_text().replace('output = "exports/{date}/press-contacts.vcf"\n', "")
+    Path("pressctl.toml").write_text(text)
+    result = runner.invoke(app, ["export", "--all"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: pressctl.toml: job 'vcards': the key 'output' is missing\n"
+    assert not (workspace / "exports").exists()  # nothing runs when the configuration is wrong
+
+
+def test_an_unknown_job_lists_the_jobs(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "--job", "nope"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: pressctl.toml: no export job is named 'nope'; "
+                             "jobs: mailchimp-eu, vcards, campaign-listmonk\n")
+
+
+def test_an_unknown_target_in_a_job(workspace: Path, runner) -> None:
+    Path("pressctl.toml").write_text(Path("pressctl.toml").read_text().replace('to = "vcard"', 'to = "vcf"'))
+    result = runner.invoke(app, ["export", "--job", "vcards"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: pressctl.toml: job 'vcards': unknown target 'vcf' for contacts; known targets: "
+                             "mailchimp, brevo, listmonk, constant-contact, google, outlook, vcard, csv, json\n")
+
+
+def test_a_second_run_waits_for_the_lock_then_fails_clearly(workspace: Path) -> None:
+    from filelock import FileLock
+
+    holder = FileLock(str(workspace / LOCK_NAME))
+    holder.acquire()
+    try:
+        with pytest.raises(JobError) as caught:
+            run_jobs(workspace / "pressctl.toml", ["vcards"], lock_timeout=0.2)
+    finally:
+        holder.release()
+    assert "still holds the lock after 0.2 s; nothing was written" in str(caught.value)
+    assert not (workspace / "exports").exists()
+
+
+def test_overlapping_runs_take_turns(workspace: Path) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            run_jobs(workspace / "pressctl.toml", ["vcards", "mailchimp-eu"], lock_timeout=30)
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    folder = workspace / "exports" / _today()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for record in manifest["files"]:
+        assert hashlib.sha256((folder / record["file"]).read_bytes()).hexdigest() == record["sha256"]
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_failing_job_does_not_stop_the_others(workspace: Path, runner) -> None:
+    Path("contacts.yaml").write_text(Path("contacts.yaml").read_text().replace(
+        "role: Port and shipping reporter", "role: Chief " + "x" * 300))
+    result = runner.invoke(app, ["export", "--job", "mailchimp-eu", "--job", "vcards"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: job 'mailchimp-eu' failed: contacts.yaml: contact 'femke-jansen': "
+                                    "Job Title is 306 bytes long; mailchimp takes at most 255\n")
+    folder = workspace / "exports" / _today()
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "press-contacts.vcf"]
+
+
+def test_group_without_job_or_subcommand_shows_help(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export"])
+    assert result.exit_code == 0
+    assert "--job" in result.stdout and "contacts" in result.stdout
