@@ -154,8 +154,10 @@ class _Builder:
         for key in data:
             if key not in KEYS:
                 self.add("R013", f"unknown key `{key}`{_did_you_mean(str(key), KEYS)}", (str(key),))
+        unknown = [str(key) for key in data if key not in KEYS]
         for key in REQUIRED:
-            if data.get(key) in (None, ""):
+            # A misspelt key already has its finding ("did you mean"); do not report it twice.
+            if data.get(key) in (None, "") and not difflib.get_close_matches(key, unknown, n=1):
                 self.add("R002", f"missing required key `{key}`", (key,) if key in data else ())
         headline = self.text("headline")
         dateline = self.text("dateline")
@@ -278,7 +280,8 @@ class _Builder:
             fields = {key: self.text(key, one_line=key != "text", mapping=item, path=(*path, key))
                       for key in QUOTE_KEYS if key in item}
             if not fields.get("text"):
-                self.add("R002", f"quote {index + 1} has no `text`", path)
+                if not difflib.get_close_matches("text", [str(k) for k in item if k not in QUOTE_KEYS], n=1):
+                    self.add("R002", f"quote {index + 1} has no `text`", path)
                 continue
             if bool(fields.get("by")) == bool(fields.get("name")):
                 self.add("R011", f"quote {index + 1} needs either `by` (a contact id) or `name`, not "
