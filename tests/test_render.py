@@ -1,0 +1,306 @@
+"""`pressctl render`: golden outputs, templates, localisation, hostile input, and real HTML checkers."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import re
+import struct
+import subprocess
+import zlib
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from conftest import GOLDEN, REPO, find_executable, require_tool
+from pressctl.cli import app
+from pressctl.config import load_config
+from pressctl.contacts.load import open_book
+from pressctl.errors import InputError
+from pressctl.release import load_release
+from pressctl.render import preheader_for, render_html, render_text, subject_for
+
+EXAMPLE = "releases/2024-06-26-three-port-wage-deal.md"
+FROZEN = "1719295200"  # 2024-06-25 06:00 UTC
+UPDATE = os.environ.get("PRESSCTL_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(autouse=True)
+def frozen_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FROZEN)
+
+
+def golden(name: str, data: bytes) -> None:
+    path = GOLDEN / "render" / name
+    if UPDATE:
+        path.write_bytes(data)
+    assert data == path.read_bytes(), f"{name} differs from the golden file; PRESSCTL_UPDATE_GOLDEN=1 rewrites it"
+
+
+def parts(workspace: Path):  # type: ignore[no-untyped-def]
+    return load_release(EXAMPLE), open_book(Path("contacts.yaml")), load_config()
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("text", "release.txt"), ("html", "release.html"), ("eml", "release.eml")])
+def test_golden_outputs(workspace: Path, runner, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["render", EXAMPLE, "--format", fmt, "-o", f"out.{fmt}"])
+    assert (result.exit_code, result.output) == (0, "")
+    golden(name, (workspace / f"out.{fmt}").read_bytes())
+
+
+def test_text_to_stdout_and_layout(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["render", EXAMPLE])
+    assert result.exit_code == 0
+    text = result.output
+    assert text == (GOLDEN / "render" / "release.txt").read_text(encoding="utf-8")
+    assert max(len(line) for line in text.splitlines()) <= 72
+    order = ["EMBARGOED UNTIL 26 June 2024, 06:00 (UTC+02:00)", "Dock workers in three", "Pay rises of up to 11%",
+             "AMSTERDAM, 26 June 2024 – Dock workers", "“For years the company",
+             "— Marieke van Dijk, General Secretary, Harbour Workers Alliance", "ENDS", "Notes to editors",
+             "Media contacts", "Mobile: +31 6 51280210", "Work: +31 20 555 0188", "Mobile: +62 812-3456-7890",
+             "About Harbour Workers Alliance"]
+    positions = [text.index(piece) for piece in order]
+    assert positions == sorted(positions)
+
+
+def test_html_document(workspace: Path) -> None:
+    html = render_html(*parts(workspace))
+    assert html.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    assert '<a href="tel:+31651280210">+31 6 51280210</a>' in html
+    assert '<a href="mailto:marieke.vandijk@example.org">' in html
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert ld is not None
+    data = json.loads(ld.group(1))
+    assert (data["@type"], data["datePublished"], data["inLanguage"]) == (
+        "NewsArticle", "2024-06-26T06:00:00+02:00", "en")
+
+
+def test_email_html_has_css_inlined(workspace: Path) -> None:
+    html = render_html(*parts(workspace), email=True)
+    assert "<style" not in html
+    assert '<h1 style="' in html
+    assert 'class="preheader"' in html
+
+
+def test_eml_parses_back(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["render", EXAMPLE, "--format", "eml", "--from", '"Press, \\"Desk\\"" <desk@example.org>',
+                                 "-o", "one.eml"])
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes((workspace / "one.eml").read_bytes(), policy=policy.default)
+    assert message.defects == []
+    assert message["Subject"] == "[EMBARGOED] Dock workers in three countries win first shared wage deal with " \
+                                 "Meridian Terminals"
+    assert message["From"].addresses[0].display_name == 'Press, "Desk"'
+    assert message["Date"].datetime.timestamp() == int(FROZEN)
+    assert message["MIME-Version"] == "1.0" and message["Message-ID"].endswith("@example.org>")
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+    text = message.get_body(("plain",)).get_content()
+    assert text == (GOLDEN / "render" / "release.txt").read_text(encoding="utf-8").replace("\n", "\r\n") or \
+        text.replace("\r\n", "\n") == (GOLDEN / "render" / "release.txt").read_text(encoding="utf-8")
+
+
+def test_subject_and_preheader(workspace: Path) -> None:
+    release = load_release(EXAMPLE)
+    assert subject_for(release).startswith("[EMBARGOED] Dock workers")
+    assert preheader_for(release) == release.subheadline
+    plain = release.__class__(**{**release.__dict__, "subheadline": "", "embargo": None})
+    assert subject_for(plain) == release.headline
+    assert preheader_for(plain) == ("Dock workers at the three container terminals run by Meridian Terminals in "
+                                    "Amsterdam, Jakarta and Sihanoukville will receive pay rises of up to 11%…")
+    assert len(preheader_for(plain)) <= 150
+
+
+HOSTILE = """\
+---
+headline: "<script>alert('headline')</script> & more"
+dateline: Amsterdam
+date: 2024-06-26
+quotes:
+  - name: "Evil <script>alert(1)</script>"
+    role: "\\"Chief\\", Hacker"
+    text: "Hello </blockquote><script>alert('quote')</script>"
+notes:
+  - "<img src=x onerror=alert(1)> [click](javascript:alert(1))"
+---
+<script>alert('statement')</script>
+
+<div onclick="alert(1)">Raw HTML</div> and [a link](javascript:alert(2)).
+"""
+
+
+def test_hostile_values_never_reach_html(workspace: Path) -> None:
+    path = workspace / "releases" / "hostile.md"
+    path.write_text(HOSTILE, encoding="utf-8")
+    release = load_release(path)
+    book, config = open_book(Path("contacts.yaml")), load_config()
+    for html in (render_html(release, book, config), render_html(release, book, config, email=True)):
+        elements = _elements(html)
+        assert [attrs for tag, attrs in elements if tag == "script"] == [{"type": "application/ld+json"}]
+        assert not [tag for tag, attrs in elements if tag in ("img", "div", "iframe") and "class" not in attrs]
+        assert not [attrs for _, attrs in elements if any(name.startswith("on") for name in attrs)]
+        assert not [attrs for _, attrs in elements if "javascript" in attrs.get("href", "")]
+        assert "&lt;script&gt;alert(" in html
+        ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        assert ld is not None and "<" not in ld.group(1)
+        assert json.loads(ld.group(1))["headline"].startswith("<script>")
+    text = render_text(release, book, config)
+    assert "<script>alert('statement')</script>" in text  # plain text shows it as text
+
+
+def _elements(html: str) -> list[tuple[str, dict[str, str]]]:
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, dict[str, str]]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, {name: value or "" for name, value in attrs}))
+
+    Collector().feed(html)
+    return found
+
+
+def test_undefined_variable_names_template_and_line(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "release.txt").write_text("{{ headline }}\n\n{{ no_such_value }}\n")
+    result = runner.invoke(app, ["render", EXAMPLE])
+    assert result.exit_code == 1
+    assert result.output == "error: templates/release.txt:3: template: 'no_such_value' is undefined\n" \
+                            "  hint: docs/templates.md lists every variable\n"
+
+
+def test_template_syntax_error(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    folder = workspace / "mine"
+    folder.mkdir()
+    (folder / "release.html").write_text("<p>\n{% if headline %}\n{{ headline }\n")
+    result = runner.invoke(app, ["render", EXAMPLE, "--format", "html", "--templates", "mine"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: mine/release.html:3: template syntax: unexpected '}'")
+
+
+def test_override_one_block(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "release.html").write_text(
+        '{% extends "builtin/release.html" %}\n{% block about %}<p class="mine">Our own {{ organisation.name }}</p>'
+        "{% endblock %}\n")
+    html = runner.invoke(app, ["render", EXAMPLE, "--format", "html"]).output
+    assert '<p class="mine">Our own Harbour Workers Alliance</p>' in html
+    assert "About Harbour Workers Alliance" not in html and "Notes to editors" in html
+    # The e-mail HTML extends release.html, so it picks the override up too.
+    assert "Our own Harbour" in render_html(*parts(workspace), email=True)
+
+
+def test_missing_templates_folder_is_a_usage_error(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["render", EXAMPLE, "--templates", "nowhere"])
+    assert (result.exit_code, result.output) == (2, "error: nowhere: no such templates folder\n")
+
+
+def test_render_refuses_unknown_contacts(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    path = workspace / "releases" / "2024-06-26-three-port-wage-deal.md"
+    path.write_text(path.read_text().replace("sophal-meas]", "sophal-mea]"))
+    result = runner.invoke(app, ["render", EXAMPLE])
+    assert result.exit_code == 1
+    assert result.output == (f"error: {EXAMPLE}:22: media contact `sophal-mea` is not in contacts.yaml; "
+                             "did you mean `sophal-meas`?\n")
+
+
+LOCALISED = {
+    "fr": ("SOUS EMBARGO JUSQU'AU 26 juin 2024, 06:00 (UTC+02:00)", "AMSTERDAM, 26 juin 2024 –"),
+    "nl": (None, "AMSTERDAM, 26 juni 2024 –"),
+    "de": (None, "AMSTERDAM, 26. Juni 2024 –"),
+    "es": (None, "AMSTERDAM, 26 de junio de 2024 –"),
+    "id": (None, "AMSTERDAM, 26 Juni 2024 –"),
+    "km": (None, "AMSTERDAM, 26 មិថុនា 2024 –"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(LOCALISED))
+def test_localised_dates_and_phrases(workspace: Path, language: str) -> None:
+    from babel.messages.pofile import read_po
+
+    path = workspace / "releases" / "2024-06-26-three-port-wage-deal.md"
+    path.write_text(path.read_text().replace("language: en", f"language: {language}"))
+    release, book, config = parts(workspace)
+    text = render_text(release, book, config)
+    status, dateline = LOCALISED[language]
+    with open(REPO / "pressctl" / "locale" / language / "LC_MESSAGES" / "pressctl.po", "rb") as handle:
+        catalogue = {m.id: m.string for m in read_po(handle) if m.id}
+    if status:
+        assert text.startswith(status)
+    assert dateline in text.replace("\n", " ")
+    for phrase in ("ENDS", "Notes to editors", "Media contacts"):
+        assert catalogue[phrase] and catalogue[phrase] in text
+    assert f'<html lang="{language}">' in render_html(release, book, config)
+
+
+def test_builtin_templates_ship_in_the_package(repo_root: Path) -> None:
+    import tomllib
+
+    project = tomllib.loads((repo_root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "pressctl.templates" in project["packages"]
+    assert project["package-dir"]["pressctl.templates"] == "templates"
+    assert {"release.txt", "release.html", "email.html", "__init__.py"} <= {p.name for p in (repo_root / "templates").iterdir()}
+
+
+def _vnu() -> str:
+    jar = os.environ.get("PRESSCTL_VNU_JAR") or str(REPO / ".ci" / "node" / "node_modules" / "vnu-jar" / "build" /
+                                                    "dist" / "vnu.jar")
+    return require_tool(jar if find_executable("java") else None, "The Nu Html Checker (vnu.jar and Java)")
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_html_is_valid_html5(workspace: Path) -> None:
+    jar = _vnu()
+    release, book, config = parts(workspace)
+    hostile = workspace / "releases" / "hostile.md"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    files = {"release.html": render_html(release, book, config),
+             "email.html": render_html(release, book, config, email=True),
+             "hostile.html": render_html(load_release(hostile), book, config)}
+    for name, html in files.items():
+        (workspace / name).write_text(html, encoding="utf-8")
+    run = subprocess.run(["java", "-jar", jar, "--errors-only", "--format", "json", *files], cwd=workspace,
+                         capture_output=True, text=True, timeout=120)
+    report = json.loads(run.stderr or run.stdout)
+    assert report["messages"] == []
+
+
+def _png_colours(data: bytes) -> int:
+    """How many distinct pixels a PNG has (8-bit RGB/RGBA, the kind Chromium writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks, header = 8, [], b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            chunks.append(body)
+        pos += 12 + length
+    width, height, depth, colour = struct.unpack(">IIBB", header[:10])
+    channels = {2: 3, 6: 4}[colour]
+    assert depth == 8
+    raw = zlib.decompress(b"".join(chunks))
+    stride = width * channels
+    rows = [raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)] for y in range(0, height, 25)]
+    # Filter bytes make raw values differ from pixels, but a blank page gives one repeated row pattern.
+    return len({row[x:x + channels] for row in rows for x in range(0, stride, channels * 10)})
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_chromium_renders_a_page(workspace: Path, tmp_path: Path) -> None:
+    chromium = require_tool(find_executable("chromium") or "/usr/bin/chromium", "Chromium (Debian package chromium)")
+    page = workspace / "release.html"
+    page.write_text(render_html(*parts(workspace)), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1000,1400",
+                    page.as_uri()], capture_output=True, timeout=90, check=False)
+    assert shot.exists(), "Chromium wrote no screenshot"
+    assert _png_colours(shot.read_bytes()) > 10
