@@ -1,0 +1,131 @@
+"""Mail merge: one message per recipient, parsed back; skips counted; hostile names kept in their place."""
+
+from __future__ import annotations
+
+import email
+import mailbox
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from pressctl.cli import app
+from pressctl.config import load_config
+from pressctl.contacts.load import open_book
+from pressctl.errors import InputError
+from pressctl.release import load_release
+from pressctl.render.merge import merge_messages, plan_merge
+
+EXAMPLE = "releases/2024-06-26-three-port-wage-deal.md"
+
+
+@pytest.fixture(autouse=True)
+def frozen_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1719295200")
+
+
+def parse(path: Path) -> email.message.EmailMessage:
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message.defects == []
+    return message  # type: ignore[return-value]
+
+
+def text_of(message: email.message.EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+
+
+def test_merge_to_folder(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["render", EXAMPLE, "--format", "eml", "--audience", "press-eu",
+                                 "--audience", "labour-beat", "-o", "out"])
+    assert result.exit_code == 0
+    assert result.output == "Wrote 7 messages to out/; skipped 1 (1 unsubscribed). Nothing was sent.\n"
+    files = sorted(p.name for p in (workspace / "out").iterdir())
+    assert files == ["ana-beatriz-souza.eml", "chan-sophea.eml", "femke-jansen.eml", "juergen-hoffmann.eml",
+                     "marcus-reid.eml", "siobhan-gallagher.eml", "wanjiru-kamau.eml"]
+    ids = set()
+    for name in files:
+        message = parse(workspace / "out" / name)
+        contact = name.removesuffix(".eml")
+        assert message["List-Unsubscribe"] == f"<https://example.org/press/unsubscribe?contact={contact}>"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        ids.add(message["Message-ID"])
+        html = message.get_body(("html",)).get_content()
+        assert "<style" not in html and f"contact={contact}" in html
+    assert len(ids) == len(files)
+    femke = parse(workspace / "out" / "femke-jansen.eml")
+    assert str(femke["To"]) == "Femke Jansen <femke.jansen@example.net>"
+    assert text_of(femke).startswith("Beste Femke Jansen,\n\nEMBARGOED UNTIL")
+    sophea = parse(workspace / "out" / "chan-sophea.eml")
+    assert sophea["To"].addresses[0].display_name == "ចាន់ សុភា"
+    assert "ជម្រាបសួរ ចាន់ សុភា" in sophea.get_body(("html",)).get_content()
+
+
+def test_merge_is_reproducible(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    for folder in ("a", "b"):
+        assert runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen,marcus-reid",
+                                   "-o", folder]).exit_code == 0
+    for name in ("femke-jansen.eml", "marcus-reid.eml"):
+        assert (workspace / "a" / name).read_bytes() == (workspace / "b" / name).read_bytes()
+
+
+def test_merge_to_mbox_and_skips(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    book = workspace / "contacts.yaml"
+    book.write_text(book.read_text().replace("    email: mreid", "    x-old-email: mreid"))
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "camille-roux,marcus-reid,femke-jansen",
+                                 "--mbox", "all.mbox"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ("Wrote 1 message to all.mbox; skipped 2 (1 no email address, 1 unsubscribed). "
+                             "Nothing was sent.\n")
+    messages = list(mailbox.mbox(str(workspace / "all.mbox"), factory=None))
+    assert [m["To"] for m in messages] == ["Femke Jansen <femke.jansen@example.net>"]
+
+
+def test_names_with_quotes_and_commas(workspace: Path) -> None:
+    book_path = workspace / "contacts.yaml"
+    book_path.write_text(book_path.read_text().replace("name: Femke Jansen", 'name: \'Jansen, Femke "FJ" <x@evil>\''))
+    release, book, config = load_release(EXAMPLE), open_book(book_path), load_config()
+    plan = plan_merge(release, book, to=["femke-jansen"])
+    [(contact_id, data)] = list(merge_messages(release, book, config, plan.recipients))
+    message = email.message_from_bytes(data, policy=policy.default)
+    [address] = message["To"].addresses
+    assert (address.display_name, address.addr_spec) == ('Jansen, Femke "FJ" <x@evil>', "femke.jansen@example.net")
+    assert 'Femke "FJ" &lt;x@evil&gt;,</p>' in message.get_body(("html",)).get_content()
+    assert text_of(message).startswith('Beste Jansen, Femke "FJ" <x@evil>,\n')
+
+
+def test_line_break_in_a_name_is_refused(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    book = workspace / "contacts.yaml"
+    book.write_text(book.read_text().replace("name: Femke Jansen", 'name: "Femke\\r\\nBcc: all@example.org"'))
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen", "-o", "out"])
+    assert result.exit_code == 1
+    assert "contains a line break" in result.output
+    assert list((workspace / "out").iterdir()) == []  # nothing half-written
+
+
+def test_template_using_recipient_in_a_condition(workspace: Path) -> None:
+    """The fast path substitutes values; a template that tests them gets every message rendered in full."""
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "release.txt").write_text(
+        '{% if recipient and recipient.language == "nl" %}Hallo{% else %}Hello{% endif %} {{ recipient.name }}\n')
+    release, book, config = load_release(EXAMPLE), open_book(Path("contacts.yaml")), load_config()
+    plan = plan_merge(release, book, to=["femke-jansen", "marcus-reid"])
+    texts = [text_of(email.message_from_bytes(data, policy=policy.default))  # type: ignore[arg-type]
+             for _, data in merge_messages(release, book, config, plan.recipients)]
+    assert texts == ["Hallo Femke Jansen\n", "Hello Marcus Reid\n"]
+
+
+def test_unknown_recipients_and_lists(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    release, book = load_release(EXAMPLE), open_book(Path("contacts.yaml"))
+    with pytest.raises(InputError, match="no contact `femke-janssen`"):
+        plan_merge(release, book, to=["femke-janssen"])
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--audience", "press-euro", "-o", "out"])
+    assert (result.exit_code, result.output) == (
+        1, "error: contacts.yaml: no contact is on the list `press-euro`\n  hint: did you mean `press-eu`?\n")
+    usage = runner.invoke(app, ["render", EXAMPLE, "--audience", "press-eu", "-o", "out"])
+    assert (usage.exit_code, usage.output) == (2, "error: --audience, --to and --mbox make e-mails: add --format eml\n")
+
+
+def test_release_audience_is_the_default(workspace: Path) -> None:
+    plan = plan_merge(load_release(EXAMPLE), open_book(Path("contacts.yaml")))
+    assert len(plan.recipients) == 7 and plan.skipped == {"unsubscribed": 1}
