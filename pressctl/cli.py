@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import typer
 
 from pressctl import __version__
+from pressctl.cli_support import handles_errors, report_error
 from pressctl.errors import ExitCode, PressctlError
 
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["app", "handles_errors", "main"]
 
 app = typer.Typer(
     name="pressctl",
@@ -22,28 +20,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def report_error(err: PressctlError) -> None:
-    """The one place a user's mistake becomes a message on stderr."""
-    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-
-
-def handles_errors(func: F) -> F:
-    """Map PressctlError to its message and exit code, so no user mistake shows a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PressctlError as err:
-            report_error(err)
-            raise typer.Exit(err.exit_code) from None
-        except KeyboardInterrupt:
-            typer.secho("interrupted; nothing was written", fg=typer.colors.RED, err=True)
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:

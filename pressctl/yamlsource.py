@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,8 @@ class SourceText:
 
     def position_of(self, offset: int) -> Position:
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            # splitlines() also breaks at \r, \v, \x1c… which YAML does not; split at \n only.
+            self._line_starts = [0, *accumulate(len(line) + 1 for line in self.text.split("\n"))]
         line = bisect_right(self._line_starts, offset)
         return Position(line, offset - self._line_starts[line - 1] + 1)
 
@@ -147,7 +149,9 @@ def _syntax_error(text: str, source: SourceText) -> YamlSyntaxError:
 def _compose(text: str) -> Any:
     import yaml
 
-    return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    # Only marks are wanted, not types: the base loader skips implicit type resolution,
+    # which is most of PyYAML's composing time.
+    return yaml.compose(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
 
 
 def _find_duplicate_key(source: SourceText) -> Position | None:

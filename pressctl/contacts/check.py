@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from pressctl.contacts import phones
-from pressctl.contacts.load import LoadResult
+from pressctl.contacts.load import ContactBuilder, LoadResult
 from pressctl.contacts.model import Contact
 from pressctl.findings import Finding
 
@@ -19,49 +22,70 @@ PARALLEL_THRESHOLD = 4000
 # Babel's territory list is CLDR's: ISO 3166-1 alpha-2 plus a few groupings that are not countries.
 _NOT_ISO_3166 = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"}
 
-ContactResult = tuple[list[Finding], str | None, list[tuple[str, str]]]
+# What one contact's check returns: its findings, id, normalised email and numbers in E.164.
+ContactResult = tuple[list[Finding], str | None, str | None, list[tuple[str, str]]]
 
 
-def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | None = None) -> list[Finding]:
-    """Every finding for the book: what loading found plus the value checks, located and sorted."""
-    book = result.book
-    findings = list(result.findings)
-    per_contact = _check_all(book.contacts, book.phone_format, jobs)
-    emails: dict[str, list[Contact]] = defaultdict(list)
-    numbers: dict[str, list[tuple[Contact, str]]] = defaultdict(list)
-    for contact, (contact_findings, email, e164s) in zip(book.contacts, per_contact, strict=True):
+@dataclass(frozen=True)
+class BookCheck:
+    findings: list[Finding]  # located and sorted
+    ids: list[str]  # every contact checked, in file order
+
+
+def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | None = None) -> BookCheck:
+    """Every finding for the book: shape, types and values, located and sorted.
+
+    Contacts are built and checked one by one, in parallel worker processes for a large book;
+    what needs the whole book (duplicates, DNS) is done here afterwards."""
+    if result.data is None:
+        return BookCheck(result.locate(result.findings), [])
+    header = ContactBuilder()
+    region, style, items = header.header(result.data)
+    findings = list(result.findings) + header.findings
+    findings.extend(_defaults_region(region))
+    per_contact = _check_all(result, items, region, style, jobs)
+    emails: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    numbers: dict[str, list[tuple[str, tuple[str | int, ...]]]] = defaultdict(list)
+    ids, indexes = [], []
+    for index, (contact_findings, cid, email, e164s) in enumerate(per_contact):
         findings.extend(contact_findings)
+        if cid is None:
+            continue
+        ids.append(cid)
+        indexes.append(index)
         if email:
-            emails[email.casefold()].append(contact)
-        for e164, path_key in e164s:
-            numbers[e164].append((contact, path_key))
+            emails[email.casefold()].append((cid, index))
+        for e164, path in e164s:
+            numbers[e164].append((cid, path))
+    duplicates = ContactBuilder()
+    duplicates.duplicate_ids(ids, indexes)
+    findings.extend(duplicates.findings)
     findings.extend(_duplicates(emails, numbers))
-    findings.extend(_integers_as_written(result))
     if deliverability:
-        findings.extend(_deliverability(book.contacts))
-    findings.extend(_defaults_region(result))
-    return result.locate(findings)
+        findings.extend(_deliverability(emails))
+    return BookCheck(result.locate(findings), ids)
 
 
-def _check_all(contacts: tuple[Contact, ...], style: str, jobs: int | None) -> list[ContactResult]:
+def _check_all(result: LoadResult, items: list[Any], region: str | None, style: str,
+               jobs: int | None) -> list[ContactResult]:
     workers = jobs or min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(contacts) < PARALLEL_THRESHOLD or not _can_fork():
-        return [check_contact(contact, style) for contact in contacts]
+    if workers < 2 or len(items) < PARALLEL_THRESHOLD or not _can_fork():
+        return [build_and_check(result, index, item, region, style) for index, item in enumerate(items)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _SHARED_CONTACTS
-    _SHARED_CONTACTS = contacts  # forked workers inherit it: nothing is pickled on the way in
-    size = -(-len(contacts) // (workers * 4))
-    ranges = [(start, min(start + size, len(contacts)), style) for start in range(0, len(contacts), size)]
+    global _SHARED
+    _SHARED = (result, items, region, style)  # forked workers inherit it: nothing is pickled on the way in
+    size = -(-len(items) // (workers * 4))
+    ranges = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return [item for chunk in pool.map(_check_range, ranges) for item in chunk]
     finally:
-        _SHARED_CONTACTS = ()
+        _SHARED = None
 
 
-_SHARED_CONTACTS: tuple[Contact, ...] = ()
+_SHARED: tuple[LoadResult, list[Any], str | None, str] | None = None
 
 
 def _can_fork() -> bool:
@@ -70,13 +94,24 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _check_range(args: tuple[int, int, str]) -> list[ContactResult]:
-    start, stop, style = args
-    return [check_contact(contact, style) for contact in _SHARED_CONTACTS[start:stop]]
+def _check_range(bounds: tuple[int, int]) -> list[ContactResult]:
+    assert _SHARED is not None
+    result, items, region, style = _SHARED
+    return [build_and_check(result, index, items[index], region, style) for index in range(*bounds)]
 
 
-def check_contact(contact: Contact, style: str) -> ContactResult:
-    """Findings for one contact, its normalised email, and its numbers in E.164."""
+def build_and_check(result: LoadResult, index: int, item: Any, region: str | None, style: str) -> ContactResult:
+    builder = ContactBuilder()
+    contact = builder.contact(index, item, region)
+    if contact is None:
+        return builder.findings, None, None, []
+    findings, email, e164s = check_contact(contact, style)
+    findings.extend(_integers_as_written(result, contact, style))
+    return builder.findings + findings, contact.id, email, e164s
+
+
+def check_contact(contact: Contact, style: str) -> tuple[list[Finding], str | None, list[tuple[str, Any]]]:
+    """Findings for one contact, its normalised email, and its numbers in E.164 with their paths."""
     findings: list[Finding] = []
     cid = contact.id
 
@@ -88,7 +123,7 @@ def check_contact(contact: Contact, style: str) -> ContactResult:
         email, problem = _check_email(contact.email)
         if problem:
             add(problem[0], problem[1], (*contact.path, "email"), problem[2])
-    e164s: list[tuple[str, str]] = []
+    e164s: list[tuple[str, Any]] = []
     region = contact.phone_region
     for phone in contact.phones:
         if phone.written_as_integer:
@@ -97,7 +132,7 @@ def check_contact(contact: Contact, style: str) -> ContactResult:
         if verdict.code:
             add(verdict.code, verdict.message, phone.path, verdict.fix)
         if verdict.e164:
-            e164s.append((verdict.e164, phone.number))
+            e164s.append((verdict.e164, phone.path))
     for i, tag in enumerate(contact.languages):
         if not _valid_language(tag):
             add("L001", f"language `{tag}` is not a valid BCP 47 tag (such as en, nl, pt-BR)",
@@ -115,8 +150,6 @@ def check_contact(contact: Contact, style: str) -> ContactResult:
 
 
 def _check_email(address: str) -> tuple[str | None, tuple[str, str, str | None] | None]:
-    from email_validator import EmailNotValidError, validate_email
-
     try:
         checked = validate_email(address, check_deliverability=False)
     except EmailNotValidError as err:
@@ -153,62 +186,56 @@ def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _duplicates(emails: dict[str, list[Contact]],
-                numbers: dict[str, list[tuple[Contact, str]]]) -> Iterable[Finding]:
+def _duplicates(emails: dict[str, list[tuple[str, int]]],
+                numbers: dict[str, list[tuple[str, tuple[str | int, ...]]]]) -> Iterable[Finding]:
     for address, holders in emails.items():
-        for later in holders[1:]:
-            if later.id != holders[0].id:
-                yield Finding("E003", f"email {address!r} is also on contact `{holders[0].id}`",
-                              (*later.path, "email"), later.id)
+        first = holders[0][0]
+        for cid, index in holders[1:]:
+            if cid != first:
+                yield Finding("E003", f"email {address!r} is also on contact `{first}`",
+                              ("contacts", index, "email"), cid)
     for e164, entries in numbers.items():
         first = entries[0][0]
-        for contact, _ in entries[1:]:
-            if contact.id != first.id:
-                phone = next(p for p in contact.phones if p.number == _)
-                yield Finding("P007", f"number {e164} is also on contact `{first.id}`", phone.path, contact.id)
+        for cid, path in entries[1:]:
+            if cid != first:
+                yield Finding("P007", f"number {e164} is also on contact `{first}`", path, cid)
 
 
-def _integers_as_written(result: LoadResult) -> Iterable[Finding]:
+def _integers_as_written(result: LoadResult, contact: Contact, style: str) -> Iterable[Finding]:
     """`phone: 0612345678` parses as the integer 612345678: read the digits from the file instead."""
-    for contact in result.book.contacts:
-        for phone in contact.phones:
-            if not phone.written_as_integer:
-                continue
-            written = phone.number
-            span = result.source_map.scalar_source(phone.path) if result.source_map else None
-            if span is not None and result.source is not None:
-                written = result.source.text[span[0]:span[1]]
-            region = contact.phone_region
-            verdict = phones.judge(written, region, result.book.phone_format, phone.type)
-            fixed = verdict.fix or (phones.international(written, region, result.book.phone_format)
-                                    if verdict.code in (None, "P005") else None)
-            if fixed is None and verdict.code is None:
-                fixed = written
-            yield Finding("P008", f"the number {written} is written without quotes, so YAML reads it as "
-                          f"the integer {phone.number}" + (" and drops its leading zero" if written.startswith("0")
-                                                           else "") + "; write it as text in quotes",
-                          phone.path, contact.id, fixed)
+    for phone in contact.phones:
+        if not phone.written_as_integer:
+            continue
+        written = phone.number
+        span = result.source_map.scalar_source(phone.path) if result.source_map else None
+        if span is not None and result.source is not None:
+            written = result.source.text[span[0]:span[1]]
+        region = contact.phone_region
+        verdict = phones.judge(written, region, style, phone.type)
+        fixed = verdict.fix
+        if fixed is None and verdict.code in (None, "P006"):
+            fixed = phones.international(written, region, style)
+        lost = " and drops its leading zero" if written.startswith("0") else ""
+        yield Finding("P008", f"the number {written} is written without quotes, so YAML reads it as the integer "
+                      f"{phone.number}{lost}; write it as text in quotes", phone.path, contact.id, fixed)
 
 
-def _deliverability(contacts: tuple[Contact, ...]) -> Iterable[Finding]:
+def _deliverability(emails: dict[str, list[tuple[str, int]]]) -> Iterable[Finding]:
     """Look up each mail domain once in DNS (only with --check-deliverability)."""
-    from email_validator import EmailNotValidError, validate_email
-
-    by_domain: dict[str, list[Contact]] = defaultdict(list)
-    for contact in contacts:
-        if contact.email and "@" in contact.email:
-            by_domain[contact.email.rsplit("@", 1)[1].lower()].append(contact)
-    for domain, holders in sorted(by_domain.items()):
+    by_domain: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for address, holders in emails.items():
+        for cid, index in holders:
+            by_domain[address.rsplit("@", 1)[1]].append((address, cid, index))
+    for domain, entries in sorted(by_domain.items()):
         try:
-            validate_email(holders[0].email or "", check_deliverability=True)
+            validate_email(entries[0][0], check_deliverability=True)
         except EmailNotValidError as err:
-            for contact in holders:
+            for _, cid, index in entries:
                 yield Finding("E004", f"mail to {domain} cannot be delivered: {err}",
-                              (*contact.path, "email"), contact.id)
+                              ("contacts", index, "email"), cid)
 
 
-def _defaults_region(result: LoadResult) -> Iterable[Finding]:
-    region = result.book.default_region
+def _defaults_region(region: str | None) -> Iterable[Finding]:
     if region is not None and not valid_region(region):
         yield Finding("L002", f"defaults.region `{region}` is not an ISO 3166-1 alpha-2 code (such as NL)",
                       ("defaults", "region"))

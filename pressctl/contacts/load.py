@@ -28,10 +28,20 @@ ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 @dataclass
 class LoadResult:
-    book: ContactBook
-    findings: list[Finding]
+    """A read and parsed contact book, not yet turned into contacts."""
+
+    file: str  # the path as the user gave it, for messages
+    data: Any  # the parsed document; None when the file could not be read or parsed
+    findings: list[Finding]  # what reading and parsing found
     source: SourceText | None
     source_map: SourceMap | None
+
+    def build(self) -> tuple[ContactBook, list[Finding]]:
+        """The contacts, and every finding about the file's shape and types."""
+        if self.data is None and self.findings:
+            return ContactBook(self.file, None, "international", ()), list(self.findings)
+        book, shape = build_book(self.data, self.file)
+        return book, self.findings + shape
 
     def locate(self, findings: list[Finding]) -> list[Finding]:
         """Give each finding its line and column, sorted as they stand in the file."""
@@ -44,51 +54,47 @@ class LoadResult:
             if self.source_map is not None:
                 pos = self.source_map.locate(finding.path, at_key=finding.extra.get("at_key", False))
                 where = (pos.line, pos.column)
-            located.append(finding.located(self.book.file, *where))
+            located.append(finding.located(self.file, *where))
         return sorted(located, key=lambda f: (f.line, f.column, f.code))
-
-    @property
-    def has_structural_errors(self) -> bool:
-        return any(f.code.startswith("F") and f.code != "F007" for f in self.findings)
 
 
 def load_book(path: Path, display: str | None = None) -> LoadResult:
-    """Read and load a contact book. Raises UsageError only for a missing or unreadable file."""
+    """Read and parse a contact book. Raises UsageError only for a missing or unreadable file."""
     display = display or str(path)
     source, findings = read_source(path, display)
-    empty = ContactBook(display, None, "international", ())
     if source is None:
-        return LoadResult(empty, findings, None, None)
+        return LoadResult(display, None, findings, None, None)
     try:
         data = parse_fast(source)
     except YamlSyntaxError as err:
         findings.append(Finding(err.code, err.message, file=display,
                                 line=err.position.line, column=err.position.column))
-        return LoadResult(empty, findings, source, None)
+        return LoadResult(display, None, findings, source, None)
     contacts = data.get("contacts") if isinstance(data, dict) else None
     length = len(contacts) if isinstance(contacts, list) else 0
-    source_map = SourceMap(source, "contacts", length)
-    book, shape_findings = build_book(data, display)
-    return LoadResult(book, findings + shape_findings, source, source_map)
+    return LoadResult(display, data, findings, source, SourceMap(source, "contacts", length))
 
 
 def open_book(path: Path, display: str | None = None) -> ContactBook:
     """Load a book for render and export: structural errors stop the job; value errors are the
     check's business."""
     result = load_book(path, display)
-    errors = [f for f in result.locate(result.findings) if f.severity.value == "error"
+    book, findings = result.build()
+    errors = [f for f in result.locate(findings) if f.severity.value == "error"
               and (f.code.startswith("F") or f.code in ("C001", "C003"))]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more; run `pressctl contacts check`)" if len(errors) > 1 else ""
         raise InputError(first.message + more, path=first.file, line=first.line, column=first.column)
-    return result.book
+    return book
 
 
 def build_book(data: Any, file: str) -> tuple[ContactBook, list[Finding]]:
-    builder = _Builder()
-    book = builder.book(data, file)
-    return book, builder.findings
+    builder = ContactBuilder()
+    region, phone_format, items = builder.header(data)
+    contacts = [c for i, item in enumerate(items) if (c := builder.contact(i, item, region)) is not None]
+    builder.duplicate_ids([c.id for c in contacts], [c.index for c in contacts])
+    return ContactBook(file, region, phone_format, tuple(contacts)), builder.findings
 
 
 def describe_type(value: Any) -> str:
@@ -109,8 +115,11 @@ def describe_type(value: Any) -> str:
     return "text"
 
 
-class _Builder:
-    """Walks the parsed document once, building contacts and collecting findings."""
+class ContactBuilder:
+    """Walks the parsed document, building contacts and collecting findings.
+
+    `header` reads everything but the contacts; `contact` builds one contact on its own,
+    so that the check can build contacts in parallel workers."""
 
     def __init__(self) -> None:
         self.findings: list[Finding] = []
@@ -147,8 +156,10 @@ class _Builder:
             self.add("C009", f"`{key}` is null; give a value or remove the key", (*path, key), contact)
             return None
         hint = ""
-        if isinstance(value, date | int | float | bool):
-            hint = f"; YAML read {value!r}: put the value in quotes to keep it as text"
+        if isinstance(value, date):
+            hint = f"; YAML read the date {value.isoformat()}: put the value in quotes to keep it as text"
+        elif isinstance(value, int | float | bool):
+            hint = f"; YAML read {str(value).lower() if isinstance(value, bool) else value}: put the value in quotes to keep it as text"
         self.add("F004", f"`{key}` should be text, not {describe_type(value)}{hint}", (*path, key), contact)
         return None
 
@@ -170,13 +181,14 @@ class _Builder:
                          (*path, key, i), contact)
         return tuple(items)
 
-    def book(self, data: Any, file: str) -> ContactBook:
+    def header(self, data: Any) -> tuple[str | None, str, list[Any]]:
+        """defaults.region, defaults.phone_format and the raw contact list."""
         if data is None:
             self.add("F003", "the file is empty; a contact book starts with `version: 1` and `contacts:`", ())
-            return ContactBook(file, None, "international", ())
+            return None, "international", []
         if not isinstance(data, dict):
             self.add("F003", f"the file should be a mapping with `version` and `contacts`, not {describe_type(data)}", ())
-            return ContactBook(file, None, "international", ())
+            return None, "international", []
         self.unknown_keys(data, TOP_KEYS, ())
         if data.get("version") != 1:
             got = "missing" if "version" not in data else f"{data.get('version')!r}"
@@ -190,19 +202,16 @@ class _Builder:
         elif not isinstance(raw, list):
             self.add("F003", f"`contacts` should be a list, not {describe_type(raw)}", ("contacts",))
             raw = []
-        contacts = []
+        return region, phone_format, raw
+
+    def duplicate_ids(self, ids: list[str], indexes: list[int]) -> None:
         seen: dict[str, int] = {}
-        for index, item in enumerate(raw):
-            contact = self.contact(index, item, region)
-            if contact is None:
-                continue
-            if contact.id in seen:
-                self.add("C003", f"duplicate id `{contact.id}`: contact number {seen[contact.id] + 1} "
-                         "in the list has it already", (*contact.path, "id"), contact.id)
+        for cid, index in zip(ids, indexes, strict=True):
+            if cid in seen:
+                self.add("C003", f"duplicate id `{cid}`: contact number {seen[cid] + 1} in the list has it already",
+                         ("contacts", index, "id"), cid)
             else:
-                seen[contact.id] = index
-            contacts.append(contact)
-        return ContactBook(file, region, phone_format, tuple(contacts))
+                seen[cid] = index
 
     def defaults(self, value: Any) -> tuple[str | None, str]:
         if value is None:

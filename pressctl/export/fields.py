@@ -12,6 +12,7 @@ from pressctl.errors import InputError
 # `+` and digits with spaces, hyphens or dots between them: the international form `contacts check --fix`
 # writes. Brackets (`+31 (0)6 …`) and national forms go through phonenumbers.
 _PLAIN_INTERNATIONAL = re.compile(r"\+[1-9][0-9 .\-]*[0-9]")
+_PLAIN_NATIONAL = re.compile(r"0[1-9][0-9 .\-]*[0-9]")
 _SEPARATORS = str.maketrans("", "", " .-")
 
 
@@ -26,14 +27,16 @@ class PhoneResolver:
     """Turns numbers as written into E.164, each distinct (number, region) once.
 
     Parsing with phonenumbers costs about 50 µs a number, more than everything else an export does per
-    contact. A number already written internationally without a trunk prefix has a unique E.164 form
-    (its digits), so only the others are parsed. Validity is `contacts check`'s business; a number that
-    phonenumbers cannot resolve is left out and counted.
+    contact. Two plain forms have a unique E.164 form without parsing: an international number without a
+    trunk prefix (its digits), and a national number with the trunk prefix 0 in a region whose only
+    national prefix is a plain 0 (country code plus the digits after the 0). Only the others are parsed.
+    Validity is `contacts check`'s business; a number phonenumbers cannot resolve is left out and counted.
     """
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str | None], str | None] = {}
         self._country_codes: frozenset[int] | None = None
+        self._trunk_zero_regions: dict[str, int | None] = {}
 
     def e164(self, number: str, region: str | None) -> str | None:
         key = (number, region)
@@ -41,7 +44,8 @@ class PhoneResolver:
             return self._cache[key]
         except KeyError:
             pass
-        value = self._plain(number.strip()) or _parsed_e164(number, region)
+        text = number.strip()
+        value = self._plain(text) or self._plain_national(text, region) or _parsed_e164(number, region)
         self._cache[key] = value
         return value
 
@@ -74,6 +78,24 @@ class PhoneResolver:
                     return None
                 return "+" + digits
         return None
+
+
+    def _plain_national(self, number: str, region: str | None) -> str | None:
+        if region is None or not _PLAIN_NATIONAL.fullmatch(number):
+            return None
+        if region not in self._trunk_zero_regions:
+            from phonenumbers import PhoneMetadata
+
+            meta = PhoneMetadata.metadata_for_region(region.upper())
+            simple = (meta is not None and meta.national_prefix == "0" and meta.national_prefix_for_parsing == "0"
+                      and meta.national_prefix_transform_rule is None)
+            self._trunk_zero_regions[region] = meta.country_code if simple and meta is not None else None
+        country = self._trunk_zero_regions[region]
+        if country is None:
+            return None
+        national = number[1:].translate(_SEPARATORS)
+        digits = f"{country}{national}"
+        return "+" + digits if len(national) >= 4 and len(digits) <= 15 else None
 
 
 def _parsed_e164(number: str, region: str | None) -> str | None:
@@ -126,6 +148,8 @@ class ExportContext:
             self.left_out["phone without a column"] += count
 
     def limit(self, contact: Contact, column: str, value: str, limit: int, *, unit: str = "characters") -> str:
+        if len(value) * (4 if unit == "bytes" else 1) <= limit:
+            return value  # short enough even at 4 bytes a character
         size = len(value.encode("utf-8")) if unit == "bytes" else len(value)
         if size > limit:
             self.fail(contact, f"{column} is {size} {unit} long; {self.target} takes at most {limit}")

@@ -21,6 +21,7 @@ TAG_CHARACTERS = 100
 
 def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     rows = []
+    checked_tags: set[str] = set()
     for contact in contacts:
         phones = ctx.phones(contact)
         main = primary(phones)
@@ -31,17 +32,20 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         for column, value in text.items():
             ctx.limit(contact, column, value, TEXT_FIELD_BYTES, unit="bytes")
         rows.append((contact.email or "", text["First Name"], text["Last Name"], main.e164 if main else "",
-                     text["Company"], text["Job Title"], text["Language"], _tags(contact, ctx)))
+                     text["Company"], text["Job Title"], text["Language"], _tags(contact, ctx, checked_tags)))
     return write_csv(HEADER, rows, Dialect())
 
 
-def _tags(contact: Contact, ctx: ExportContext) -> str:
+def _tags(contact: Contact, ctx: ExportContext, checked: set[str]) -> str:
     for name in contact.lists:
+        if name in checked:
+            continue
         if "," in name:
             ctx.fail(contact, f"list {name!r} contains a comma, which separates Mailchimp tags")
         if any(_is_emoji(char) for char in name):
             ctx.fail(contact, f"list {name!r} contains an emoji; Mailchimp tags cannot")
         ctx.limit(contact, f"list {name!r}", name, TAG_CHARACTERS)
+        checked.add(name)
     return ",".join(contact.lists)
 
 

@@ -1,0 +1,100 @@
+"""`pressctl contacts check` and `pressctl contacts list`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pressctl.cli_support import handles_errors
+from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption
+from pressctl.errors import ExitCode
+
+app = typer.Typer(help="Check and list the contact book.", no_args_is_help=True)
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+    junit = "junit"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    return [code for value in values or [] for code in value.split(",")]
+
+
+@app.command("check")
+@handles_errors
+def check(
+    file: Annotated[Path | None, typer.Argument(help="The contact book [default: ./contacts.yaml].",
+                                                show_default=False)] = None,
+    contacts: Annotated[Path | None, typer.Option("--contacts", help="The contact book (same as FILE).")] = None,
+    fmt: Annotated[ReportFormat | None, typer.Option(
+        "--format", help="Output format; github is the default under GitHub Actions.")] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", help="Only these codes or prefixes (comma-separated, repeatable).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        "--ignore", help="Skip these codes or prefixes (comma-separated, repeatable).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Rewrite what is fixable, in place.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print what --fix would change; write nothing.")] = False,
+    deliverability: Annotated[bool, typer.Option(
+        "--check-deliverability", help="Look up the mail domains in DNS.")] = False,
+) -> None:
+    """Validate the contact book: phone numbers, email addresses, duplicates, required fields."""
+    from pressctl.commands.output import print_report, stderr
+    from pressctl.contacts.service import check_contacts
+    from pressctl.report import default_format
+
+    path = file or contacts or DEFAULT_CONTACTS
+    outcome = check_contacts(path, select=_codes(select), ignore=_codes(ignore), fix=fix or diff,
+                             write=fix and not diff, deliverability=deliverability)
+    if diff:
+        typer.echo(outcome.diff, nl=False)
+        raise typer.Exit(ExitCode.FAILED if outcome.diff else ExitCode.OK)
+    if outcome.fixed:
+        stderr(f"Fixed {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''} in {path}.")
+    print_report(outcome.report, (fmt.value if fmt else default_format()))
+    if outcome.report.failed(strict):
+        raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command("list")
+@handles_errors
+def list_contacts(
+    contacts: ContactsOption = DEFAULT_CONTACTS,
+    lists: Annotated[list[str] | None, typer.Option("--list", help="Only contacts on this list (repeatable).")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="Only contacts who speak this language.")] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="Only contacts with a number in this country (ISO code, e.g. NL).")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
+) -> None:
+    """List contacts with their numbers in international form."""
+    from pressctl.contacts.service import list_rows
+
+    rows = list_rows(contacts, lists=lists or [], language=language, country=country)
+    if fmt is ListFormat.table:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        # Numbers never wrap: a reader must be able to dial them exactly as printed.
+        for column in ("id", "name", "organisation", "email", "numbers", "lists"):
+            table.add_column(column, no_wrap=column in ("id", "numbers", "email"), overflow="fold")
+        for row in rows:
+            table.add_row(row.id, row.name, row.organisation, row.email, "\n".join(row.numbers), ", ".join(row.lists))
+        Console(highlight=False).print(table)
+        return
+    from pressctl.contacts.service import rows_as_csv, rows_as_json
+
+    typer.echo(rows_as_json(rows) if fmt is ListFormat.json else rows_as_csv(rows), nl=False)

@@ -1,0 +1,47 @@
+"""Shared fixtures: the example workspace, a CLI runner, and the tools .ci/run installs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the example workspace as the current folder."""
+    for name in ("contacts.yaml", "pressctl.toml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    shutil.copytree(REPO / "releases", tmp_path / "releases")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def require_tool(path: str | None, what: str) -> str:
+    """A real component the tests need: skipped on a developer's machine without it, a failure on CI."""
+    if path and Path(path).exists():
+        return path
+    message = f"{what} is not installed; .ci/run installs it (see README, 'Running the tests')"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def find_executable(name: str) -> str | None:
+    return shutil.which(name)
