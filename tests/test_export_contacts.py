@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import GOLDEN, require_tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,6 @@ from pressctl.export import CONTACT_TARGETS
 from pressctl.export.contacts import Selection, export_contacts
 from pressctl.export.csvfile import defuse, defuse_phone
 from pressctl.export.vcard import fold, uid
-
-from conftest import GOLDEN, require_tool
 
 GOLDEN_EXPORT = GOLDEN / "export"
 EXTENSIONS = {"vcard": "vcf", "json": "json"}
