@@ -37,7 +37,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
 
     Contacts are built and checked one by one, in parallel worker processes for a large book;
     what needs the whole book (duplicates, DNS) is done here afterwards."""
-    if result.data is None:
+    if result.data is None and result.findings:
         return BookCheck(result.locate(result.findings), [])
     header = ContactBuilder()
     region, style, items = header.header(result.data)

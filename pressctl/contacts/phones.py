@@ -80,7 +80,7 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
         if trunk is not None:
             return trunk
     if not valid:
-        return PhoneVerdict("P003", _invalid_message(text, parsed))
+        return PhoneVerdict("P003", _invalid_message(text, parsed, declared_type))
     canonical = format_number(parsed, style)
     e164 = format_number(parsed, "e164")
     if declared_type == "mobile":
@@ -117,10 +117,18 @@ def _trunk_prefix_fix(text: str, parsed: phonenumbers.PhoneNumber, valid: bool, 
                         format_number(fixed, "e164"))
 
 
-def _invalid_message(text: str, parsed: phonenumbers.PhoneNumber) -> str:
+_TYPE_FOR_DECLARED = {"mobile": phonenumbers.PhoneNumberType.MOBILE, "work": phonenumbers.PhoneNumberType.FIXED_LINE,
+                      "home": phonenumbers.PhoneNumberType.FIXED_LINE, "fax": phonenumbers.PhoneNumberType.FIXED_LINE}
+
+
+def _invalid_message(text: str, parsed: phonenumbers.PhoneNumber, declared_type: str | None) -> str:
     region = phonenumbers.region_code_for_country_code(parsed.country_code)
     where = f"for {region}" if region and region != "ZZ" else f"under +{parsed.country_code}"
     reason = phonenumbers.is_possible_number_with_reason(parsed)
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE and declared_type in _TYPE_FOR_DECLARED:
+        # The length fits some kind of number in the region; measure it against the declared kind.
+        reason = phonenumbers.is_possible_number_for_type_with_reason(parsed, _TYPE_FOR_DECLARED[declared_type])
+        where = f"for a {declared_type} number in {region}" if region and region != "ZZ" else where
     name = {v: k for k, v in vars(phonenumbers.ValidationResult).items() if k.isupper()}.get(reason, "")
     if name in _REASONS:
         return f"{text!r} is {_REASONS[name]} {where}"

@@ -1,0 +1,270 @@
+"""`pressctl contacts check`: findings, formats, exit codes, and bad input of every kind."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pressctl.cli import app
+from tests.conftest import GOLDEN, REPO
+
+BAD = REPO / "tests" / "data" / "contacts-bad.yaml"
+
+
+def check(runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["contacts", "check", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "contacts.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def book(*contacts: str, header: str = "version: 1\ndefaults:\n  region: NL\ncontacts:\n") -> str:
+    return header + "".join(contacts)
+
+
+def codes(runner: CliRunner, path: Path, *args: str) -> list[tuple[str, int, int, str | None]]:
+    code, out, _ = check(runner, str(path), "--format", "json", *args)
+    assert code in (0, 1), out
+    return [(f["code"], f["line"], f["column"], f["contact"]) for f in json.loads(out)["findings"]]
+
+
+def test_example_book_passes_strict(runner: CliRunner) -> None:
+    code, out, _ = check(runner, str(REPO / "contacts.yaml"), "--strict")
+    assert (code, out) == (0, "All checks passed.\n")
+
+
+def test_default_file_is_contacts_yaml_in_current_folder(runner: CliRunner, workspace: Path) -> None:
+    assert check(runner)[:2] == (0, "All checks passed.\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif", "junit"])
+def test_golden_output(runner: CliRunner, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(BAD.parent)
+    code, out, _ = check(runner, BAD.name, "--format", fmt)
+    assert code == 1
+    golden = GOLDEN / "contacts" / f"check.{fmt}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(out, encoding="utf-8")
+    assert out == golden.read_text(encoding="utf-8")
+
+
+def test_sarif_validates_against_the_schema(runner: CliRunner) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+    if not schema_path.exists():
+        pytest.skip("the SARIF schema in ../shared/schemas is not beside this checkout")
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    _, out, _ = check(runner, str(BAD), "--format", "sarif")
+    document = json.loads(out)
+    jsonschema.Draft7Validator(schema).validate(document)
+    results = document["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"P003", "P004", "E001", "C003"}
+
+
+def test_junit_parses_and_fails_only_contacts_with_errors(runner: CliRunner) -> None:
+    _, out, _ = check(runner, str(BAD), "--format", "junit")
+    suites = ET.fromstring(out)
+    cases = {case.get("name"): case for case in suites.iter("testcase")}
+    assert set(cases) >= {"Desk_One", "reporter", "editor"}
+    assert cases["editor"].find("failure") is not None
+    example_out = check(runner, str(REPO / "contacts.yaml"), "--format", "junit")[1]
+    example = ET.fromstring(example_out)
+    assert example.get("failures") == "0" and int(example.get("tests") or 0) == 14
+
+
+def test_github_format_is_chosen_under_github_actions(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    _, out, _ = check(runner, str(BAD))
+    assert out.startswith("::error file=")
+
+
+def test_select_ignore_and_strict(runner: CliRunner, tmp_path: Path) -> None:
+    assert {c for c, *_ in codes(runner, BAD, "--select", "P")} == {"P001", "P003", "P004", "P005", "P006", "P008"}
+    assert {c for c, *_ in codes(runner, BAD, "--select", "P", "--ignore", "P00")} == set()
+    assert not {c for c, *_ in codes(runner, BAD, "--ignore", "P,E")} & {"P003", "E001"}
+    warn_only = write(tmp_path, book('  - id: a\n    name: A\n    phone: "+31612345678"\n'))
+    assert check(runner, str(warn_only))[0] == 0
+    assert check(runner, str(warn_only), "--strict")[0] == 1
+    code, _, err = check(runner, str(warn_only), "--select", "Z9")
+    assert code == 2 and "unknown rule code or prefix 'Z9'" in err
+
+
+# --- findings at the right place ------------------------------------------------------------
+
+def test_each_finding_at_its_line_and_column(runner: CliRunner) -> None:
+    found = codes(runner, BAD)
+    assert ("F005", 8, 5, "Desk_One") in found  # emial: did you mean email
+    assert ("P008", 9, 12, "Desk_One") in found
+    assert ("P004", 14, 18, "reporter") in found
+    assert ("P006", 15, 18, "reporter") in found
+    assert ("P003", 16, 18, "reporter") in found
+    assert ("P005", 17, 9, "reporter") in found
+    assert ("L001", 18, 21, "reporter") in found
+    assert ("L003", 20, 15, "reporter") in found
+    assert ("C003", 21, 9, "reporter") in found
+    assert ("C009", 23, 12, "reporter") in found
+    assert ("E001", 26, 12, "editor") in found
+    assert ("L002", 28, 13, "editor") in found
+
+
+def test_bare_integer_number_names_the_lost_zero(runner: CliRunner) -> None:
+    _, out, _ = check(runner, str(BAD), "--select", "P008")
+    assert ("the number 0612345678 is written without quotes, so YAML reads it as the integer 612345678 "
+            "and drops its leading zero") in out
+    assert "fix: '+31 6 12345678'" in out
+
+
+@pytest.mark.parametrize(
+    ("snippet", "code", "message"),
+    [
+        ('  - id: a\n    name: 2024-05-02\n    email: a@example.org\n', "F004",
+         "`name` should be text, not a date; YAML read the date 2024-05-02"),
+        ('  - id: a\n    name: [Ann, Bee]\n    email: a@example.org\n', "F004", "`name` should be text, not a list"),
+        ('  - id: a\n    name: A\n    email: null\n', "C009", "`email` is null"),
+        ('  - id: a\n    name: A\n    emial: a@example.org\n', "F005", "unknown key `emial`; did you mean `email`?"),
+        ('  - id: a\n    name: A\n', "C004", "no email and no phone"),
+        ('  - id: a\n    name: A\n    phone: "call the desk"\n', "P001", "does not look like a phone number"),
+        ('  - id: a\n    name: A\n    phones: [{number: "+31 6 1234567", type: mobile}]\n', "P003",
+         "'+31 6 1234567' is too short for a mobile number in NL"),
+        ('  - id: a\n    name: A\n    phones: [{number: "+31 6 1234567890", type: mobile}]\n', "P003",
+         "too long for a mobile number in NL"),
+        ('  - id: a\n    name: A\n    phone: "+31 6 1234567890"\n', "P003", "no such range is assigned"),
+        ('  - id: a\n    name: A\n    email: a@example.org\n    lists: [x]\n', "C006", "without a consent record"),
+        ('  - id: a\n    name: A\n    email: a@example.org\n    unsubscribed: soon\n', "C008", None),
+        ('  - id: a\n    name: A\n    email: a@example.org\n    consent: {basis: maybe}\n', "C007", None),
+        ('  - id: a\n    name: A\n    phones: [{number: "+31 6 12345678", type: cell}]\n', "P009",
+         "phone type `cell` is not one of mobile, work, home, fax, other"),
+    ],
+)
+def test_single_findings(runner: CliRunner, tmp_path: Path, snippet: str, code: str, message: str | None) -> None:
+    path = write(tmp_path, book(snippet))
+    exit_code, out, _ = check(runner, str(path), "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert code in [f["code"] for f in findings], findings
+    if message:
+        assert any(message in f["message"] for f in findings if f["code"] == code), findings
+    assert exit_code == (0 if all(f["severity"] == "warning" for f in findings) else 1)
+
+
+def test_national_number_without_region(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, 'version: 1\ncontacts:\n  - id: a\n    name: A\n    phone: "020 123 4567"\n')
+    assert codes(runner, path) == [("P002", 5, 12, "a")]
+
+
+def test_duplicates_across_contacts_are_warnings(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, book(
+        '  - id: a\n    name: A\n    email: same@example.org\n    phone: "+31 6 12345678"\n',
+        '  - id: b\n    name: B\n    email: Same@example.org\n    phone: "06 12345678"\n',
+    ))
+    assert codes(runner, path) == [("E003", 11, 12, "b"), ("P007", 12, 12, "b")]
+    assert check(runner, str(path))[0] == 0
+
+
+def test_valid_international_names_and_domains_are_kept(runner: CliRunner, tmp_path: Path) -> None:
+    text = book(
+        '  - id: khmer\n    name: ចាន់ សុភា\n    email: sophea@example.org\n',
+        '  - id: arabic\n    name: ليلى حداد\n    email: layla@example.org\n',
+        '  - id: juergen\n    name: Jürgen Groß\n    email: jürgen@bücher.de\n',
+    )
+    path = write(tmp_path, text)
+    assert check(runner, str(path), "--strict")[:2] == (0, "All checks passed.\n")
+    check(runner, str(path), "--fix")
+    assert path.read_text(encoding="utf-8") == text
+
+
+# --- bad files ------------------------------------------------------------------------------
+
+def test_missing_file_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    code, out, err = check(runner, str(tmp_path / "nope.yaml"))
+    assert (code, out) == (2, "")
+    assert err == f"error: {tmp_path / 'nope.yaml'}: no such file\n"
+
+
+def test_folder_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    code, _, err = check(runner, str(tmp_path))
+    assert code == 2 and "is a folder" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", ("F003", 1, 1)),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ("F001", 3, 1)),
+        (b"version: 1\ncontacts:\n  - id: a\n    name: Caf\xe9\n", ("F001", 4, 14)),
+        (b"version: 1\ncontacts:\n\t- id: a\n", ("F002", 3, 2)),
+        (b"version: 1\ncontacts: [\n", ("F002", 2, 11)),
+        (b"- just\n- a list\n", ("F003", 1, 1)),
+        (b"version: 2\ncontacts: []\n", ("F006", 1, 10)),
+        (b"version: 1\ncontacts:\n  - id: a\n    name: A\n    id: b\n", ("F002", 5, 5)),
+    ],
+    ids=["empty", "binary", "latin-1", "tabs", "unclosed", "list", "version", "key-twice"],
+)
+def test_broken_files_give_one_clear_finding(runner: CliRunner, tmp_path: Path, content: bytes,
+                                             expected: tuple[str, int, int]) -> None:
+    path = write(tmp_path, content)
+    exit_code, out, _ = check(runner, str(path), "--format", "json")
+    assert exit_code == 1
+    first = json.loads(out)["findings"][0]
+    assert (first["code"], first["line"], first["column"]) == expected
+    assert path.read_bytes() == content
+    exit_code, _, err = check(runner, str(path), "--fix")
+    assert exit_code == 1 and "Traceback" not in err
+    assert path.read_bytes() == content
+
+
+def test_billion_laughs_is_refused_fast(runner: CliRunner, tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 12):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    start = time.perf_counter()
+    found = codes(runner, path)
+    assert time.perf_counter() - start < 5
+    assert found[0][0] == "F008"
+
+
+def test_fifty_megabyte_file_is_handled_in_bounded_time(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, "notes: " + "x" * (50 * 1000 * 1000) + "\n")
+    start = time.perf_counter()
+    exit_code, out, _ = check(runner, str(path), "--format", "json")
+    assert exit_code == 1 and time.perf_counter() - start < 30
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["C001", "F005", "F006"]
+
+
+def test_file_over_the_limit_is_refused_without_reading(runner: CliRunner, tmp_path: Path) -> None:
+    from pressctl.yamlsource import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)
+    assert codes(runner, path) == [("F009", 1, 1, None)]
+
+
+def test_byte_order_mark_is_a_fixable_warning(runner: CliRunner, tmp_path: Path) -> None:
+    text = book('  - id: a\n    name: A\n    email: a@example.org\n')
+    path = write(tmp_path, b"\xef\xbb\xbf" + text.encode())
+    assert codes(runner, path) == [("F007", 1, 1, None)]
+    check(runner, str(path), "--fix")
+    assert path.read_bytes() == text.encode()
+
+
+def test_crlf_line_endings_keep_positions_and_survive_fix(runner: CliRunner, tmp_path: Path) -> None:
+    text = book('  - id: a\n    name: A\n    phone: "+31612345678"  # mobile\n').replace("\n", "\r\n")
+    path = write(tmp_path, text.encode())
+    assert codes(runner, path) == [("P005", 7, 12, "a")]
+    check(runner, str(path), "--fix")
+    assert path.read_bytes() == text.replace("+31612345678", "+31 6 12345678").encode()
