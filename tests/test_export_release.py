@@ -1,0 +1,120 @@
+"""`pressctl export release`: campaigns checked against the JSON Schemas written from each tool's API docs."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import GOLDEN
+
+from pressctl.cli import app
+from pressctl.export.campaign import export_release
+
+RELEASE = "releases/2024-06-26-three-port-wage-deal.md"
+SCHEMAS = Path(__file__).resolve().parent.parent / "pressctl" / "export" / "schemas"
+LIST_IDS = """
+[listmonk.lists]
+press-eu = 3
+labour-beat = 4
+
+[brevo.lists]
+press-eu = 7
+labour-beat = 8
+
+[mailchimp.lists]
+press-eu = "a1b2c3d4e5"
+labour-beat = "a1b2c3d4e5"
+"""
+BEFORE_EMBARGO = datetime(2024, 6, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def with_list_ids(workspace: Path) -> Path:
+    config = workspace / "pressctl.toml"
+    config.write_text(config.read_text() + LIST_IDS)
+    return workspace
+
+
+def _validator(target: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((SCHEMAS / f"campaign-{target}.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@pytest.mark.parametrize("target", ["listmonk", "mailchimp", "brevo"])
+def test_campaign_json_matches_schema_and_golden(with_list_ids: Path, runner, target: str) -> None:
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", target, "-o", "campaign.json"])
+    assert result.exit_code == 0, result.output
+    data = Path("campaign.json").read_bytes()
+    _validator(target).validate(json.loads(data))
+    golden = GOLDEN / "export" / f"release-{target}.json"
+    if os.environ.get("PRESSCTL_UPDATE_GOLDEN"):
+        golden.write_bytes(data)
+    assert data == golden.read_bytes()
+
+
+def test_html_is_a_standalone_document_with_inlined_css(with_list_ids: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", "html", "-o", "release.html"])
+    assert result.exit_code == 0
+    html = Path("release.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and 'lang="en"' in html
+    assert 'class="preheader"' in html and 'style="' in html
+    golden = GOLDEN / "export" / "release-html.html"
+    if os.environ.get("PRESSCTL_UPDATE_GOLDEN"):
+        golden.write_text(html)
+    assert html == golden.read_text()
+
+
+@pytest.mark.parametrize(("target", "field", "value"), [
+    ("listmonk", "send_at", "2024-06-26T06:00:00+02:00"),
+    ("brevo", "scheduledAt", "2024-06-26T06:00:00+02:00"),
+])
+def test_embargo_becomes_the_send_time(with_list_ids: Path, target: str, field: str, value: str) -> None:
+    result = export_release(Path(RELEASE), target, now=BEFORE_EMBARGO)
+    document = json.loads(result.data)
+    _validator(target).validate(document)
+    assert document[field] == value
+
+
+def test_mailchimp_schedules_the_embargo_in_utc(with_list_ids: Path) -> None:
+    result = export_release(Path(RELEASE), "mailchimp", now=BEFORE_EMBARGO)
+    document = json.loads(result.data)
+    _validator("mailchimp").validate(document)
+    assert document["schedule"] == {"schedule_time": "2024-06-26T04:00:00Z"}
+    assert document["content"]["plain_text"].startswith("EMBARGOED")
+    assert document["campaign"]["settings"]["from_name"] == "Harbour Workers Alliance Press Office"
+
+
+def test_a_passed_embargo_leaves_the_campaign_unscheduled_with_a_warning(with_list_ids: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", "listmonk", "-o", "c.json"])
+    assert "send_at" not in json.loads(Path("c.json").read_text())
+    assert result.stderr == ("warning: the embargo (2024-06-26T06:00:00+02:00) has passed; "
+                             "the campaign is left unscheduled\n")
+
+
+def test_missing_list_id_is_a_configuration_error(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", "brevo", "--list", "press-eu", "-o", "c.json"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: pressctl.toml: no brevo list id for the list 'press-eu': the key "
+                             "`brevo.lists.press-eu` is missing\n  hint: add it under [brevo.lists], e.g. "
+                             "`press-eu = 3`\n")
+    assert not Path("c.json").exists()
+
+
+def test_unknown_release_target_lists_the_known_ones(workspace: Path, runner) -> None:
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", "sendgrid", "-o", "c.json"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: unknown target 'sendgrid' for releases; known targets: html, listmonk, "
+                             "mailchimp, brevo\n  hint: pick one with --to\n")
+
+
+def test_mailchimp_refuses_lists_in_two_audiences(with_list_ids: Path, runner) -> None:
+    config = Path("pressctl.toml")
+    config.write_text(config.read_text().replace('labour-beat = "a1b2c3d4e5"', 'labour-beat = "f6f6f6f6f6"'))
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", "mailchimp", "-o", "c.json"])
+    assert result.exit_code == 2
+    assert "these lists map to a1b2c3d4e5 and f6f6f6f6f6" in result.stderr
