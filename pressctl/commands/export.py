@@ -44,7 +44,7 @@ def _warn(warnings: tuple[str, ...] | list[str]) -> None:
 @handles_errors
 def export(
     ctx: typer.Context,
-    job: Annotated[list[str] | None, typer.Option("--job", help="Run this job from pressctl.toml (repeatable).")]
+    job: Annotated[list[str] | None, typer.Option("--job", metavar="NAME", help="Run this job from pressctl.toml (repeatable).")]
     = None,
     all_jobs: Annotated[bool, typer.Option("--all", help="Run every job in pressctl.toml.")] = False,
     config: ConfigOption = DEFAULT_CONFIG,

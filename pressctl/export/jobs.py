@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pressctl.errors import JobError, PressctlError, UsageError
+from pressctl.errors import ExitCode, JobError, PressctlError, UsageError
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
 from pressctl.export.manifest import Entry, update_manifests
 
@@ -138,7 +138,7 @@ def run_jobs(config: Path, names: list[str] | None = None, *, lock_timeout: floa
     try:
         runner = _Runner(config)
         entries: list[Entry] = []
-        failures: list[tuple[str, int]] = []
+        failures: list[tuple[str, ExitCode]] = []
         for job in jobs:
             try:
                 entries.append(runner.run(job, today))
