@@ -312,3 +312,25 @@ def test_khard_imports_the_cards(workspace: Path, tmp_path: Path) -> None:
     assert len(run("list", "--parsable").splitlines()) == 13
     shown = run("show", "--format", "yaml", "Marieke")
     assert "Last name: van Dijk" in shown and "General Secretary" in shown
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(",;\"'\n=+-@"),
+               min_size=1, max_size=40).filter(lambda s: s.strip() and not s[0].isspace()))
+@settings(max_examples=60, deadline=None)
+def test_any_organisation_round_trips_through_every_csv(value: str) -> None:
+    from pressctl.contacts.model import Contact, ContactBook
+
+    contact = Contact(index=0, id="x", name="A Name", organisation=value, email="x@example.org")
+    book = ContactBook("contacts.yaml", None, "international", (contact,))
+    columns = {"mailchimp": "Company", "brevo": "COMPANY", "constant-contact": "Company",
+               "google": "Organization Name", "outlook": "Company", "csv": "organisation"}
+    for target, column in columns.items():
+        try:
+            data = export_contacts(book, target).data
+        except Exception as err:  # only the documented limits may refuse a value
+            assert "takes at most" in str(err), err
+            continue
+        header, row = _read_csv(data, target)
+        cell = dict(zip(header, row, strict=True))[column]
+        spreadsheet = target in ("google", "outlook", "csv", "constant-contact")
+        assert cell == (defuse(value) if spreadsheet else value), target
