@@ -19,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: Rich's help panels import Rich and markdown-it at every start (3x slower).
+    rich_markup_mode=None,
 )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from pressctl.findings import Finding
 from pressctl.findings import Path as KeyPath
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024
 # A real contact book replays no aliases at all; a "billion laughs" document
 # hits this limit after microseconds and a few kilobytes.
 MAX_ALIAS_EVENTS = 10_000

@@ -12,7 +12,7 @@ from pressctl.cli_support import handles_errors
 from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption
 from pressctl.errors import ExitCode
 
-app = typer.Typer(help="Check and list the contact book.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Check and list the contact book.", no_args_is_help=True)
 
 
 class ReportFormat(str, Enum):

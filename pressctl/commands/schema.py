@@ -6,7 +6,7 @@ import typer
 
 from pressctl.cli_support import handles_errors
 
-app = typer.Typer(help="Print JSON Schemas of pressctl's files.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Print JSON Schemas of pressctl's files.", no_args_is_help=True)
 
 
 @app.command("contacts")

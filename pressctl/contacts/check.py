@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from pressctl.contacts import phones
@@ -20,7 +21,7 @@ from pressctl.findings import Finding
 PARALLEL_THRESHOLD = 4000
 
 # Babel's territory list is CLDR's: ISO 3166-1 alpha-2 plus a few groupings that are not countries.
-_NOT_ISO_3166 = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"}
+_NOT_ISO_3166 = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
 # What one contact's check returns: its findings, id, normalised email and numbers in E.164.
 ContactResult = tuple[list[Finding], str | None, str | None, list[tuple[str, str]]]
@@ -176,7 +177,10 @@ def valid_region(code: str) -> bool:
 def _regions() -> frozenset[str]:
     from babel import Locale
 
-    return frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha()) - _NOT_ISO_3166
+    iso = frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha()) - _NOT_ISO_3166
+    # Every region phonenumbers dials can resolve a national number, including the codes that
+    # ISO 3166 reserves rather than assigns (XK Kosovo, AC Ascension Island, TA Tristan da Cunha).
+    return iso | frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 @cache

@@ -127,8 +127,9 @@ def _invalid_message(text: str, parsed: phonenumbers.PhoneNumber, declared_type:
     reason = phonenumbers.is_possible_number_with_reason(parsed)
     if reason == phonenumbers.ValidationResult.IS_POSSIBLE and declared_type in _TYPE_FOR_DECLARED:
         # The length fits some kind of number in the region; measure it against the declared kind.
-        reason = phonenumbers.is_possible_number_for_type_with_reason(parsed, _TYPE_FOR_DECLARED[declared_type])
-        where = f"for a {declared_type} number in {region}" if region and region != "ZZ" else where
+        typed = phonenumbers.is_possible_number_for_type_with_reason(parsed, _TYPE_FOR_DECLARED[declared_type])
+        if typed != reason and region and region != "ZZ":
+            reason, where = typed, f"for a {declared_type} number in {region}"
     name = {v: k for k, v in vars(phonenumbers.ValidationResult).items() if k.isupper()}.get(reason, "")
     if name in _REASONS:
         return f"{text!r} is {_REASONS[name]} {where}"
