@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -59,7 +59,8 @@ RULES: dict[str, Rule] = _rules(
     # The file itself
     Rule("F001", E, "unreadable-file", "The file is not text: binary data or not valid UTF-8."),
     Rule("F002", E, "yaml-syntax", "The file is not valid YAML."),
-    Rule("F003", E, "wrong-shape", "A part of the file has the wrong shape (a list where a mapping belongs, …)."),
+    Rule("F003", E, "wrong-shape",
+         "A part of the file has the wrong shape (a list where a mapping belongs, …)."),
     Rule("F004", E, "wrong-type", "A value has the wrong type (a list or a date where text belongs, …)."),
     Rule("F005", E, "unknown-key", "A key that pressctl does not know; usually a typo."),
     Rule("F006", E, "unsupported-version", "`version` is missing or not a version this pressctl reads."),
@@ -89,7 +90,8 @@ RULES: dict[str, Rule] = _rules(
     Rule("P005", W, "phone-not-canonical", "An international number not in the canonical format.", True),
     Rule("P006", W, "phone-type-mismatch", "The declared type contradicts the number (a fixed line marked mobile)."),
     Rule("P007", W, "duplicate-phone", "The same number is on two contacts."),
-    Rule("P008", E, "phone-as-integer", "A number written as a bare YAML integer, which loses its leading zero or '+'.", True),
+    Rule("P008", E, "phone-as-integer",
+         "A number written as a bare YAML integer, which loses its leading zero or '+'.", True),
     Rule("P009", E, "bad-phone-type", "A phone type other than mobile, work, home, fax or other."),
     # Locale values
     Rule("L001", E, "invalid-language", "A language that is not a valid BCP 47 tag."),
@@ -99,8 +101,10 @@ RULES: dict[str, Rule] = _rules(
     # Releases (`pressctl release check`)
     Rule("R001", E, "release-front-matter", "The release has no front matter, or front matter that does not parse."),
     Rule("R002", E, "release-missing-key", "A required front-matter key is missing (headline, dateline, date)."),
-    Rule("R003", E, "release-unknown-contact", "A media contact, quote speaker or audience list not in the contact book."),
-    Rule("R004", E, "release-contact-unreachable", "A media contact who is unsubscribed or has neither email nor phone."),
+    Rule("R003", E, "release-unknown-contact",
+         "A media contact, quote speaker or audience list not in the contact book."),
+    Rule("R004", E, "release-contact-unreachable",
+         "A media contact who is unsubscribed or has neither email nor phone."),
     Rule("R005", E, "release-bad-embargo", "An embargo without a time zone, or after the release date."),
     Rule("R006", W, "release-embargo-past", "The embargo is already in the past."),
     Rule("R007", W, "release-weekday", "A weekday in the text contradicts the release date."),

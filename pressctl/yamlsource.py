@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +205,7 @@ class SourceMap:
         starts = [m.start() for m in item.finditer(text, first.start(), end)]
         if len(starts) != expected:
             return None
-        return starts + [end]
+        return [*starts, end]
 
     def _item_node(self, index: int) -> tuple[Any, int, int] | None:
         """The composed node of list item `index`, and the line and character offsets of its text."""

@@ -79,7 +79,7 @@ def test_schema_accepts_the_example_and_rejects_typos() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     import yaml_rs
 
-    code, out, _ = invoke("schema", "contacts")
+    _, out, _ = invoke("schema", "contacts")
     schema = json.loads(out)
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +15,7 @@ from pressctl.errors import ExitCode
 app = typer.Typer(rich_markup_mode=None, help="Check and list the contact book.", no_args_is_help=True)
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
@@ -23,7 +23,7 @@ class ReportFormat(str, Enum):
     junit = "junit"
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"

@@ -24,7 +24,7 @@ PARALLEL_THRESHOLD = 4000
 _NOT_ISO_3166 = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
 # What one contact's check returns: its findings, id, normalised email and numbers in E.164.
-ContactResult = tuple[list[Finding], str | None, str | None, list[tuple[str, str]]]
+ContactResult = tuple[list[Finding], str | None, str | None, list[tuple[str, tuple[str | int, ...]]]]
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,8 @@ def build_and_check(result: LoadResult, index: int, item: Any, region: str | Non
     return builder.findings + findings, contact.id, email, e164s
 
 
-def check_contact(contact: Contact, style: str) -> tuple[list[Finding], str | None, list[tuple[str, Any]]]:
+def check_contact(contact: Contact, style: str) -> tuple[list[Finding], str | None,
+                                                       list[tuple[str, tuple[str | int, ...]]]]:
     """Findings for one contact, its normalised email, and its numbers in E.164 with their paths."""
     findings: list[Finding] = []
     cid = contact.id
@@ -124,7 +125,7 @@ def check_contact(contact: Contact, style: str) -> tuple[list[Finding], str | No
         email, problem = _check_email(contact.email)
         if problem:
             add(problem[0], problem[1], (*contact.path, "email"), problem[2])
-    e164s: list[tuple[str, Any]] = []
+    e164s: list[tuple[str, tuple[str | int, ...]]] = []
     region = contact.phone_region
     for phone in contact.phones:
         if phone.written_as_integer:
@@ -177,7 +178,8 @@ def valid_region(code: str) -> bool:
 def _regions() -> frozenset[str]:
     from babel import Locale
 
-    iso = frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha()) - _NOT_ISO_3166
+    territories: list[str] = [str(code) for code in Locale("en").territories]
+    iso = frozenset(c for c in territories if len(c) == 2 and c.isalpha()) - _NOT_ISO_3166
     # Every region phonenumbers dials can resolve a national number, including the codes that
     # ISO 3166 reserves rather than assigns (XK Kosovo, AC Ascension Island, TA Tristan da Cunha).
     return iso | frozenset(phonenumbers.SUPPORTED_REGIONS)

@@ -159,7 +159,8 @@ class ContactBuilder:
         if isinstance(value, date):
             hint = f"; YAML read the date {value.isoformat()}: put the value in quotes to keep it as text"
         elif isinstance(value, int | float | bool):
-            hint = f"; YAML read {str(value).lower() if isinstance(value, bool) else value}: put the value in quotes to keep it as text"
+            shown = str(value).lower() if isinstance(value, bool) else value
+            hint = f"; YAML read {shown}: put the value in quotes to keep it as text"
         self.add("F004", f"`{key}` should be text, not {describe_type(value)}{hint}", (*path, key), contact)
         return None
 
@@ -187,7 +188,8 @@ class ContactBuilder:
             self.add("F003", "the file is empty; a contact book starts with `version: 1` and `contacts:`", ())
             return None, "international", []
         if not isinstance(data, dict):
-            self.add("F003", f"the file should be a mapping with `version` and `contacts`, not {describe_type(data)}", ())
+            self.add("F003", "the file should be a mapping with `version` and `contacts`, "
+                     f"not {describe_type(data)}", ())
             return None, "international", []
         self.unknown_keys(data, TOP_KEYS, ())
         if data.get("version") != 1:
@@ -231,7 +233,8 @@ class ContactBuilder:
     def contact(self, index: int, item: Any, default_region: str | None) -> Contact | None:
         path: KeyPath = ("contacts", index)
         if not isinstance(item, dict):
-            self.add("F003", f"contact number {index + 1} should be a mapping of keys, not {describe_type(item)}", path)
+            self.add("F003", f"contact number {index + 1} should be a mapping of keys, not {describe_type(item)}",
+                     path)
             return None
         raw_id = item.get("id")
         label = raw_id if isinstance(raw_id, str) else None

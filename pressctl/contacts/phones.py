@@ -122,7 +122,7 @@ _TYPE_FOR_DECLARED = {"mobile": phonenumbers.PhoneNumberType.MOBILE, "work": pho
 
 
 def _invalid_message(text: str, parsed: phonenumbers.PhoneNumber, declared_type: str | None) -> str:
-    region = phonenumbers.region_code_for_country_code(parsed.country_code)
+    region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     where = f"for {region}" if region and region != "ZZ" else f"under +{parsed.country_code}"
     reason = phonenumbers.is_possible_number_with_reason(parsed)
     if reason == phonenumbers.ValidationResult.IS_POSSIBLE and declared_type in _TYPE_FOR_DECLARED:

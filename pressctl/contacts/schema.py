@@ -17,7 +17,7 @@ _TEXT_LIST = {"type": "array", "items": _TEXT}
 def contacts_schema() -> dict[str, Any]:
     phone_number = {**_TEXT, "description": "International (+31 6 12345678) or national form; "
                     "quote it so YAML keeps it as text"}
-    phone = {
+    phone: dict[str, Any] = {
         "type": "object",
         "properties": {
             "number": phone_number,
@@ -27,7 +27,7 @@ def contacts_schema() -> dict[str, Any]:
         "required": ["number"],
         "additionalProperties": False,
     }
-    consent = {
+    consent: dict[str, Any] = {
         "type": "object",
         "properties": {"basis": {"enum": list(CONSENT_BASES)}, "source": _TEXT, "date": _DATE},
         "required": ["basis"],
