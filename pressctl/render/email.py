@@ -95,9 +95,12 @@ def address_header(name: str, address: str) -> str:
     return formataddr((name, address), charset="utf-8")
 
 
-def message_bytes(env: Envelope, *, text: str, html: str, to: str | None = None, key: str = "",
+Body = tuple[str, bytes]  # (Content-Transfer-Encoding, encoded bytes with CRLF line ends)
+
+
+def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str | None = None, key: str = "",
                   unsubscribe: str = "") -> bytes:
-    """Assemble one message. Bodies are quoted-printable, so the `=_` boundary never occurs in them."""
+    """Assemble one message; the boundary is derived from the release and recipient, so output is reproducible."""
     digest = hashlib.sha256(f"{env.seed}\n{key}".encode()).hexdigest()
     boundary = f"=_pressctl_{digest[:32]}"
     head = [f"From: {env.sender}"]
@@ -115,12 +118,30 @@ def message_bytes(env: Envelope, *, text: str, html: str, to: str | None = None,
             parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
     parts.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"))
     for subtype, body in (("plain", text), ("html", html)):
+        encoding, data = encode_body(body) if isinstance(body, str) else body
+        if boundary.encode("ascii") in data:
+            raise InputError("the message body contains its own MIME boundary; change the text")
         parts.append(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
-                     "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii"))
-        parts.append(quoted_printable(body))
+                     f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii"))
+        parts.append(data)
         parts.append(CRLF)
     parts.append(f"--{boundary}--\r\n".encode("ascii"))
     return b"".join(parts)
+
+
+MAX_LINE = 990  # octets; RFC 5322 allows 998 plus CRLF
+
+
+def encode_body(text: str) -> tuple[str, bytes]:
+    """UTF-8 as it is (8bit) when every line fits the 998-octet limit, else quoted-printable.
+
+    8bit costs nothing per message, which is what makes merging 10,000 messages fast; every mail
+    system of this century accepts it (RFC 6152).
+    """
+    data = text.replace("\r\n", "\n").encode("utf-8")
+    if b"\r" not in data and max(map(len, data.split(b"\n"))) <= MAX_LINE:
+        return ("7bit" if data.isascii() else "8bit"), data.replace(b"\n", CRLF)
+    return "quoted-printable", quoted_printable(text)
 
 
 def quoted_printable(text: str) -> bytes:

@@ -29,6 +29,8 @@ from pressctl.errors import InputError, UsageError
 from pressctl.release import Release
 from pressctl.render.document import RecipientView, build_context, ensure_renderable, render_document
 from pressctl.render.email import (
+    MAX_LINE,
+    Body,
     Envelope,
     address_header,
     envelope,
@@ -99,22 +101,50 @@ def merge_messages(release: Release, book: ContactBook, config: Config, recipien
     placeholders = RecipientView(*(f"\ue000{name}\ue001" for name in _FIELDS[:6]))
     context = build_context(release, book, config, recipient=placeholders, greeting="\ue000greeting\ue001",
                             unsubscribe_url="\ue000unsubscribe_url\ue001" if config.email.list_unsubscribe else "")
-    text = render_document("text", context, templates)
-    html = inline_css(render_document("email", context, templates))
-    fast = True
+    text = _Body(render_document("text", context, templates), escape=False)
+    html = _Body(inline_css(render_document("email", context, templates)), escape=True)
+    fast = text.fast and html.fast
     for number, contact in enumerate(recipients):
         values = _values(release, config, contact)
-        if fast:
-            body_text = _TOKEN.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-            escaped = {key: html_lib.escape(value) for key, value in values.items()}
-            body_html = _TOKEN.sub(lambda m: escaped.get(m.group(1), m.group(0)), html)
+        if fast and sum(map(len, values.values())) <= _VALUES_ROOM:
+            bodies: tuple[Body | str, Body | str] = (text.fill(values), html.fill(values))
             if number == 0:
-                full_text, full_html = _render_full(release, book, config, values, templates)
-                fast = (full_text, _normalise(full_html)) == (body_text, _normalise(body_html))
-                body_text, body_html = full_text, full_html
+                full = _render_full(release, book, config, values, templates)
+                fast = (full[0], _normalise(full[1])) == (_decoded(bodies[0]), _normalise(_decoded(bodies[1])))
+                bodies = full
         else:
-            body_text, body_html = _render_full(release, book, config, values, templates)
-        yield contact.id, _message(env, contact, values, body_text, body_html)
+            bodies = _render_full(release, book, config, values, templates)
+        yield contact.id, _message(env, contact, values, *bodies)
+
+
+_VALUES_ROOM = 200  # characters of recipient values a line can take and stay within the 998-octet limit
+
+
+class _Body:
+    """A body rendered once with placeholders, pre-encoded in pieces so a message only joins bytes."""
+
+    def __init__(self, rendered: str, *, escape: bool) -> None:
+        pieces = _TOKEN.split(rendered)
+        self.static = [piece.replace("\n", "\r\n").encode("utf-8") for piece in pieces[0::2]]
+        self.fields = pieces[1::2]
+        self.escape = escape
+        longest = max(map(len, _TOKEN.sub("", rendered).encode("utf-8").split(b"\n")))
+        self.fast = "\r" not in rendered and set(self.fields) <= set(_FIELDS) and longest + _VALUES_ROOM <= MAX_LINE
+
+    def fill(self, values: dict[str, str]) -> Body:
+        if self.escape:
+            values = {key: html_lib.escape(values[key]) for key in set(self.fields)}
+        encoded = {key: values[key].encode("utf-8") for key in set(self.fields)}
+        data = [self.static[0]]
+        for field_name, static in zip(self.fields, self.static[1:], strict=True):
+            data.append(encoded[field_name])
+            data.append(static)
+        joined = b"".join(data)
+        return ("7bit" if joined.isascii() else "8bit"), joined
+
+
+def _decoded(body: Body | str) -> str:
+    return body if isinstance(body, str) else body[1].decode("utf-8").replace("\r\n", "\n")
 
 
 def _values(release: Release, config: Config, contact: Contact) -> dict[str, str]:
@@ -141,7 +171,7 @@ def _normalise(html: str) -> str:
     return html_lib.unescape(html)
 
 
-def _message(env: Envelope, contact: Contact, values: dict[str, str], text: str, html: str) -> bytes:
+def _message(env: Envelope, contact: Contact, values: dict[str, str], text: Body | str, html: Body | str) -> bytes:
     to = address_header(contact.name, values["email"])
     unsubscribe = header_url(values["unsubscribe_url"]) if values["unsubscribe_url"] else ""
     return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
@@ -150,26 +180,31 @@ def _message(env: Envelope, contact: Contact, values: dict[str, str], text: str,
 def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]],
                  progress: Callable[[], None] | None = None) -> int:
     """One `<id>.eml` per message. They are staged in a hidden folder inside `folder` and moved in only
-    when all are written, so a failure leaves no half-written set; one sync instead of one per file keeps
-    10,000 messages fast."""
+    when all are written, so a failure or Ctrl-C leaves no half-written set. There is no fsync per file
+    (it would cost more than rendering): the messages can always be made again from their inputs."""
     if folder.exists() and not folder.is_dir():
         raise UsageError("is a file, not a folder", path=str(folder))
     if not folder.parent.is_dir():
         raise UsageError("the folder above does not exist", path=str(folder.parent))
     folder.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".pressctl-merge-", dir=folder))
+    # Plain strings and os calls: pathlib's overhead is a third of the time at 10,000 files.
+    staging = tempfile.mkdtemp(prefix=".pressctl-merge-", dir=folder)
+    target = str(folder)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
         names = []
         for contact_id, data in messages:
             name = f"{contact_id}.eml"
-            with open(staging / name, "wb") as handle:
-                handle.write(data)
+            fd = os.open(os.path.join(staging, name), flags, 0o644)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
             names.append(name)
             if progress:
                 progress()
-        os.sync()
         for name in names:
-            os.replace(staging / name, folder / name)
+            os.replace(os.path.join(staging, name), os.path.join(target, name))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return len(names)
