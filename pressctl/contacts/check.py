@@ -33,7 +33,8 @@ class BookCheck:
     ids: list[str]  # every contact checked, in file order
 
 
-def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | None = None) -> BookCheck:
+def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | None = None,
+               dns_resolver: Any = None) -> BookCheck:
     """Every finding for the book: shape, types and values, located and sorted.
 
     Contacts are built and checked one by one, in parallel worker processes for a large book;
@@ -63,7 +64,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
     findings.extend(duplicates.findings)
     findings.extend(_duplicates(emails, numbers))
     if deliverability:
-        findings.extend(_deliverability(emails))
+        findings.extend(_deliverability(emails, dns_resolver))
     return BookCheck(result.locate(findings), ids)
 
 
@@ -226,19 +227,31 @@ def _integers_as_written(result: LoadResult, contact: Contact, style: str) -> It
                       f"{phone.number}{lost}; write it as text in quotes", phone.path, contact.id, fixed)
 
 
-def _deliverability(emails: dict[str, list[tuple[str, int]]]) -> Iterable[Finding]:
-    """Look up each mail domain once in DNS (only with --check-deliverability)."""
+def _deliverability(emails: dict[str, list[tuple[str, int]]], dns_resolver: Any) -> Iterable[Finding]:
+    """Look up each mail domain once in DNS (only with --check-deliverability), many at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
     by_domain: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for address, holders in emails.items():
         for cid, index in holders:
             by_domain[address.rsplit("@", 1)[1]].append((address, cid, index))
-    for domain, entries in sorted(by_domain.items()):
+
+    def lookup(domain: str) -> str | None:
         try:
-            validate_email(entries[0][0], check_deliverability=True)
+            validate_email(by_domain[domain][0][0], check_deliverability=True, dns_resolver=dns_resolver)
         except EmailNotValidError as err:
-            for _, cid, index in entries:
-                yield Finding("E004", f"mail to {domain} cannot be delivered: {err}",
-                              ("contacts", index, "email"), cid)
+            return str(err)
+        return None
+
+    domains = sorted(by_domain)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        problems = list(pool.map(lookup, domains))
+    for domain, problem in zip(domains, problems, strict=True):
+        if problem is None:
+            continue
+        for _, cid, index in by_domain[domain]:
+            yield Finding("E004", f"mail to {domain} cannot be delivered: {problem}",
+                          ("contacts", index, "email"), cid)
 
 
 def _defaults_region(region: str | None) -> Iterable[Finding]:
