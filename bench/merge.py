@@ -117,9 +117,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--recipients", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="Keep the temporary folder.")
+    parser.add_argument("--tmp", type=Path, default=None,
+                        help="Where to make the temporary folder, e.g. /dev/shm to leave the disk out.")
     args = parser.parse_args()
-    cache = Path(tempfile.gettempdir()) / "pressctl-bench-mailmerge-venv"
-    folder = Path(tempfile.mkdtemp(prefix="pressctl-bench-"))
+    cache = Path(tempfile.gettempdir()) / "pressctl-mailmerge-2.3.0-venv"
+    folder = Path(tempfile.mkdtemp(prefix="pressctl-bench-", dir=args.tmp))
     try:
         write_workspace(folder, args.recipients)
         mailmerge_template(folder)

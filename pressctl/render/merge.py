@@ -197,7 +197,9 @@ def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]],
             name = f"{contact_id}.eml"
             fd = os.open(os.path.join(staging, name), flags, 0o644)
             try:
-                os.write(fd, data)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
             names.append(name)
