@@ -86,7 +86,7 @@ def test_names_with_quotes_and_commas(workspace: Path) -> None:
     book_path.write_text(book_path.read_text().replace("name: Femke Jansen", 'name: \'Jansen, Femke "FJ" <x@evil>\''))
     release, book, config = load_release(EXAMPLE), open_book(book_path), load_config()
     plan = plan_merge(release, book, to=["femke-jansen"])
-    [(contact_id, data)] = list(merge_messages(release, book, config, plan.recipients))
+    [(_, data)] = list(merge_messages(release, book, config, plan.recipients))
     message = email.message_from_bytes(data, policy=policy.default)
     [address] = message["To"].addresses
     assert (address.display_name, address.addr_spec) == ('Jansen, Femke "FJ" <x@evil>', "femke.jansen@example.net")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from pressctl.errors import InputError
 from pressctl.release import check_release, load_release, read_release
 
 EXAMPLE = Path("releases/2024-06-26-three-port-wage-deal.md")
-BEFORE_EMBARGO = datetime(2024, 6, 25, 12, tzinfo=timezone.utc)
+BEFORE_EMBARGO = datetime(2024, 6, 25, 12, tzinfo=UTC)
 
 GOOD = """\
 ---
@@ -56,7 +56,8 @@ def test_example_release_loads_with_everything(workspace: Path) -> None:
     [
         (("dateline: Amsterdam\n", "datelin: Amsterdam\n"), 3, "unknown key `datelin`; did you mean `dateline`?"),
         (("date: 2024-06-26", "date: 2024-02-30"), 4, "`date` is 2024-02-30, a date that does not exist"),
-        (("date: 2024-06-26\n", "date: 2024-06-26\nembargo: 2024-06-26T06:00:00\n"), 5, "`embargo` 2024-06-26T06:00:00 has no time zone"),
+        (("date: 2024-06-26\n", "date: 2024-06-26\nembargo: 2024-06-26T06:00:00\n"), 5,
+         "`embargo` 2024-06-26T06:00:00 has no time zone"),
         (("headline: Harbour deal signed", 'headline: "Deal\\nBcc: all@example.org"'), 2, "must be on one line"),
         (("    text: We did it.\n", "    txt: We did it.\n"), 7, "unknown key `txt` in quote 1; did you mean `text`?"),
         (("The statement.\n", "\n"), 9, "the statement is empty"),
@@ -118,7 +119,7 @@ def test_check_finds_text_problems(workspace: Path) -> None:
 
 def test_embargo_in_the_past_is_a_warning(workspace: Path) -> None:
     release = load_release(EXAMPLE)
-    findings = check_release(release, open_book(Path("contacts.yaml")), now=datetime(2026, 11, 26, tzinfo=timezone.utc))
+    findings = check_release(release, open_book(Path("contacts.yaml")), now=datetime(2026, 11, 26, tzinfo=UTC))
     assert [(f.code, f.severity.value) for f in findings] == [("R006", "warning")]
     assert check_release(release, open_book(Path("contacts.yaml")), now=BEFORE_EMBARGO) == []
 

@@ -13,12 +13,11 @@ from email import policy
 from pathlib import Path
 
 import pytest
-
 from conftest import GOLDEN, REPO, find_executable, require_tool
+
 from pressctl.cli import app
 from pressctl.config import load_config
 from pressctl.contacts.load import open_book
-from pressctl.errors import InputError
 from pressctl.release import load_release
 from pressctl.render import preheader_for, render_html, render_text, subject_for
 
@@ -85,8 +84,8 @@ def test_email_html_has_css_inlined(workspace: Path) -> None:
 
 
 def test_eml_parses_back(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["render", EXAMPLE, "--format", "eml", "--from", '"Press, \\"Desk\\"" <desk@example.org>',
-                                 "-o", "one.eml"])
+    sender = '"Press, \\"Desk\\"" <desk@example.org>'
+    result = runner.invoke(app, ["render", EXAMPLE, "--format", "eml", "--from", sender, "-o", "one.eml"])
     assert result.exit_code == 0, result.output
     message = email.message_from_bytes((workspace / "one.eml").read_bytes(), policy=policy.default)
     assert message.defects == []
@@ -242,7 +241,8 @@ def test_builtin_templates_ship_in_the_package(repo_root: Path) -> None:
     project = tomllib.loads((repo_root / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "pressctl.templates" in project["packages"]
     assert project["package-dir"]["pressctl.templates"] == "templates"
-    assert {"release.txt", "release.html", "email.html", "__init__.py"} <= {p.name for p in (repo_root / "templates").iterdir()}
+    shipped = {p.name for p in (repo_root / "templates").iterdir()}
+    assert {"release.txt", "release.html", "email.html", "__init__.py"} <= shipped
 
 
 def _vnu() -> str:

@@ -77,7 +77,7 @@ def render(
         write_atomic(output, data)
 
 
-def _merge(release, book, config, audience, ids, output, mbox, templates, sender) -> None:  # type: ignore[no-untyped-def]
+def _merge(release, book, config, audience, ids, output, mbox, templates, sender) -> None:
     from pressctl.errors import UsageError
     from pressctl.render.merge import merge_messages, plan_merge, write_folder, write_mbox
 
@@ -86,10 +86,7 @@ def _merge(release, book, config, audience, ids, output, mbox, templates, sender
     plan = plan_merge(release, book, audience=audience, to=ids)
     messages = merge_messages(release, book, config, plan.recipients, templates=templates, sender=sender)
     with _progress(len(plan.recipients)) as advance:
-        if mbox is not None:
-            written = write_mbox(mbox, messages, advance)
-        else:
-            written = write_folder(output, messages, advance)
+        written = write_mbox(mbox, messages, advance) if mbox is not None else write_folder(output, messages, advance)
     where = str(mbox) if mbox is not None else f"{output}/"
     summary = f"Wrote {written} message{'s' if written != 1 else ''} to {where}"
     skipped = sum(plan.skipped.values())
@@ -106,7 +103,7 @@ class _progress:
         self.total = total
         self.bar = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         if not sys.stderr.isatty():
             return None
         from rich.console import Console
@@ -116,7 +113,7 @@ class _progress:
                             console=Console(stderr=True), transient=True)
         self.bar.start()
         task = self.bar.add_task("merge", total=self.total)
-        return lambda: self.bar.advance(task)  # type: ignore[union-attr]
+        return lambda: self.bar.advance(task)
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

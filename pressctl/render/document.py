@@ -137,7 +137,7 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
         "unsubscribe_url": unsubscribe_url,
         "t": t,
     }
-    context["json_ld"] = Markup(_json_ld(release, config, context["preheader"]))
+    context["json_ld"] = Markup(_json_ld(release, config, preheader_for(release)))
     return context
 
 

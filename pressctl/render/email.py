@@ -6,7 +6,7 @@ import binascii
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ def message_date() -> datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
         except ValueError:
             raise UsageError(f"SOURCE_DATE_EPOCH is {epoch!r}, not a number of seconds") from None
     return datetime.now().astimezone().replace(microsecond=0)
