@@ -178,34 +178,56 @@ def _find_duplicate_key(source: SourceText) -> Position | None:
     return None
 
 
-class SourceMap:
-    """Finds the position of a value by its key path, composing as little as it can."""
+def cut_list(text: str, key: str) -> list[int] | None:
+    """Offsets where each item of the block list under top-level `key` starts, then where the list
+    ends; None when the list is not a block list at the top level.
 
-    def __init__(self, source: SourceText, list_key: str, list_length: int) -> None:
+    The offsets are a claim, not a fact: a caller must check them against a parse (the number of
+    items, or each slice parsing to exactly its items) before it trusts them.
+    """
+    head = re.search(rf"(?m)^{re.escape(key)}:[ \t]*(?:#.*)?$", text)
+    if not head:
+        return None
+    first = re.compile(r"(?m)^( *)- ").search(text, head.end())
+    # The block ends at the next top-level key (or document marker).
+    end_match = re.compile(r"(?m)^(?:[^\s#\-]|---|\.\.\.)").search(text, head.end())
+    end = end_match.start() if end_match else len(text)
+    if not first or first.start() > end:
+        return None
+    item = re.compile(rf"(?m)^{first.group(1)}-(?: |$)")
+    return [*(m.start() for m in item.finditer(text, first.start(), end)), end]
+
+
+class SourceMap:
+    """Finds the position of a value by its key path, composing as little as it can.
+
+    `items` are the verified offsets of the items of the list under `list_key` (see cut_list);
+    without them every position comes from composing the whole document once."""
+
+    def __init__(self, source: SourceText, list_key: str, items: list[int] | None) -> None:
         self.source = source
         self._list_key = list_key
-        self._items = self._cut_items(list_key, list_length)
+        self._items = items
+        self._item_lines: list[int] | None = None
         self._composed: dict[int, Any] = {}
         self._document: Any = None
 
-    def _cut_items(self, key: str, expected: int) -> list[int] | None:
-        text = self.source.text
-        head = re.search(rf"(?m)^{re.escape(key)}:[ \t]*(?:#.*)?$", text)
-        if not head:
-            return None
-        first = re.compile(r"(?m)^( *)- ").search(text, head.end())
-        if not first:
-            return None
-        # The block ends at the next top-level key (or document marker).
-        end_match = re.compile(r"(?m)^(?:[^\s#\-]|---|\.\.\.)").search(text, head.end())
-        end = end_match.start() if end_match else len(text)
-        if first.start() > end:
-            return None
-        item = re.compile(rf"(?m)^{first.group(1)}-(?: |$)")
-        starts = [m.start() for m in item.finditer(text, first.start(), end)]
-        if len(starts) != expected:
-            return None
-        return [*starts, end]
+    def _item_line(self, index: int) -> int:
+        """How many lines stand before item `index`: one pass over the text, for all items at once."""
+        if self._item_lines is None:
+            assert self._items is not None
+            text, lines, previous, count = self.source.text, [], 0, 0
+            for offset in self._items:
+                count += text.count("\n", previous, offset)
+                lines.append(count)
+                previous = offset
+            self._item_lines = lines
+        return self._item_lines[index]
+
+    def prepare(self) -> None:
+        """Do the one-off work now, before worker processes fork and would each do it again."""
+        if self._items is not None:
+            self._item_line(0)
 
     def _item_node(self, index: int) -> tuple[Any, int, int] | None:
         """The composed node of list item `index`, and the line and character offsets of its text."""
@@ -223,8 +245,7 @@ class SourceMap:
         node = self._composed[index]
         if node is None:
             return None
-        start = self._items[index]
-        return node, self.source.position_of(start).line - 1, start
+        return node, self._item_line(index), self._items[index]
 
     def _document_node(self) -> Any:
         import yaml

@@ -267,3 +267,32 @@ def test_crlf_line_endings_keep_positions_and_survive_fix(runner: CliRunner, tmp
     assert codes(runner, path) == [("P005", 7, 12, "a")]
     check(runner, str(path), "--fix")
     assert path.read_bytes() == text.replace("+31612345678", "+31 6 12345678").encode()
+
+
+def test_memoised_domain_validation_gives_email_validators_own_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check memoises email-validator's domain validation; results and errors stay its own."""
+    import sys
+
+    from email_validator import EmailNotValidError, validate_email
+
+    from pressctl.contacts.check import _check_email
+
+    module = sys.modules["email_validator.validate_email"]
+    memoised = module.validate_email_domain_name
+    assert hasattr(memoised, "cache_info")
+    addresses = ["a@example.org", "B@Example.ORG", "c@bücher.de", "d@xn--bcher-kva.de", "e@-bad-.org",
+                 "f@localhost", "g@example..org", "h@EXAMPLE.org", "i@[127.0.0.1]", "j@ｅxample.org"]
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "validate_email_domain_name", memoised.__wrapped__)
+        expected: list[tuple[str | None, str | None]] = []
+        for address in addresses:
+            try:
+                expected.append((validate_email(address, check_deliverability=False).normalized, None))
+            except EmailNotValidError as err:
+                expected.append((None, str(err)))
+    for _ in range(2):
+        got = [_check_email(address) for address in addresses]
+        assert [normalised for normalised, _ in got] == [e[0] for e in expected]
+        assert [problem[1].split(": ", 1)[1] if problem and problem[0] == "E001" else None
+                for _, problem in got] == [e[1] for e in expected]
+    assert memoised.cache_info().hits > 0

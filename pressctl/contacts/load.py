@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from pressctl.contacts.model import PHONE_FORMATS, Consent, Contact, ContactBook
 from pressctl.errors import InputError
 from pressctl.findings import Finding
 from pressctl.findings import Path as KeyPath
-from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, parse_fast, read_source
+from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, cut_list, parse_fast, read_source
 
 TOP_KEYS = ("version", "defaults", "contacts")
 DEFAULT_KEYS = ("region", "phone_format")
@@ -26,53 +25,82 @@ CONSENT_KEYS = ("basis", "source", "date")
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-@dataclass
-class LoadResult:
-    """A read and parsed contact book, not yet turned into contacts."""
+_UNPARSED = object()
 
-    file: str  # the path as the user gave it, for messages
-    data: Any  # the parsed document; None when the file could not be read or parsed
-    findings: list[Finding]  # what reading and parsing found
-    source: SourceText | None
-    source_map: SourceMap | None
+
+class LoadResult:
+    """A read contact book. The whole document is parsed only when `data` is first asked for: a
+    large book's check parses it in slices instead, in parallel (see contacts.check)."""
+
+    def __init__(self, file: str, source: SourceText | None, findings: list[Finding]) -> None:
+        self.file = file  # the path as the user gave it, for messages
+        self.source = source  # None when the file could not be read as text
+        self.findings = findings  # what reading and parsing found
+        self._data: Any = _UNPARSED if source is not None else None
+        self._items: list[int] | None = None  # verified offsets of the contact items
+        self._source_map: SourceMap | None = None
+
+    @property
+    def data(self) -> Any:
+        """The parsed document; None when the file could not be read or parsed."""
+        if self._data is _UNPARSED:
+            assert self.source is not None
+            try:
+                self._data = parse_fast(self.source)
+            except YamlSyntaxError as err:
+                self.findings.append(Finding(err.code, err.message, file=self.file,
+                                             line=err.position.line, column=err.position.column))
+                self._data = None
+        return self._data
+
+    def adopt_items(self, items: list[int] | None) -> None:
+        """Offsets of the contact items, verified by the caller's own parse."""
+        self._items = items
+        self._source_map = None
+
+    @property
+    def source_map(self) -> SourceMap | None:
+        if self.source is None:
+            return None
+        if self._source_map is None:
+            items = self._items
+            if items is None and self.data is not None:
+                contacts = self.data.get("contacts") if isinstance(self.data, dict) else None
+                cut = cut_list(self.source.text, "contacts")
+                if isinstance(contacts, list) and cut is not None and len(cut) == len(contacts) + 1:
+                    items = cut
+            self._source_map = SourceMap(self.source, "contacts", items)
+        return self._source_map
 
     def build(self) -> tuple[ContactBook, list[Finding]]:
         """The contacts, and every finding about the file's shape and types."""
-        if self.data is None and self.findings:
+        data = self.data
+        if data is None and self.findings:
             return ContactBook(self.file, None, "international", ()), list(self.findings)
-        book, shape = build_book(self.data, self.file)
+        book, shape = build_book(data, self.file)
         return book, self.findings + shape
 
     def locate(self, findings: list[Finding]) -> list[Finding]:
         """Give each finding its line and column, sorted as they stand in the file."""
         located = []
+        source_map = self.source_map if any(not f.line for f in findings) else None
         for finding in findings:
             if finding.line:
                 located.append(finding)
                 continue
             where = (1, 1)
-            if self.source_map is not None:
-                pos = self.source_map.locate(finding.path, at_key=finding.extra.get("at_key", False))
+            if source_map is not None:
+                pos = source_map.locate(finding.path, at_key=finding.extra.get("at_key", False))
                 where = (pos.line, pos.column)
             located.append(finding.located(self.file, *where))
         return sorted(located, key=lambda f: (f.line, f.column, f.code))
 
 
 def load_book(path: Path, display: str | None = None) -> LoadResult:
-    """Read and parse a contact book. Raises UsageError only for a missing or unreadable file."""
+    """Read a contact book. Raises UsageError only for a missing or unreadable file."""
     display = display or str(path)
     source, findings = read_source(path, display)
-    if source is None:
-        return LoadResult(display, None, findings, None, None)
-    try:
-        data = parse_fast(source)
-    except YamlSyntaxError as err:
-        findings.append(Finding(err.code, err.message, file=display,
-                                line=err.position.line, column=err.position.column))
-        return LoadResult(display, None, findings, source, None)
-    contacts = data.get("contacts") if isinstance(data, dict) else None
-    length = len(contacts) if isinstance(contacts, list) else 0
-    return LoadResult(display, data, findings, source, SourceMap(source, "contacts", length))
+    return LoadResult(display, source, findings)
 
 
 def open_book(path: Path, display: str | None = None) -> ContactBook:

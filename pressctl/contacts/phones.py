@@ -8,6 +8,11 @@ from dataclasses import dataclass
 # Imported by the commands that check, render or export, never at start-up.
 import phonenumbers
 
+# Keep every compiled metadata pattern: a book with numbers from dozens of regions needs more of them
+# than the re module's own cache holds (512), and without this they are compiled again and again.
+if hasattr(phonenumbers, "enable_pattern_cache"):
+    phonenumbers.enable_pattern_cache()
+
 _TRUNK_IN_BRACKETS = re.compile(r"\(\s*0\s*\)")
 
 _REASONS = {
@@ -81,7 +86,6 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
             return trunk
     if not valid:
         return PhoneVerdict("P003", _invalid_message(text, parsed, declared_type))
-    canonical = format_number(parsed, style)
     e164 = format_number(parsed, "e164")
     if declared_type == "mobile":
         mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -90,8 +94,11 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
             name = {phonenumbers.PhoneNumberType.FIXED_LINE: "a fixed line"}.get(
                 kind, phonenumbers.PhoneNumberType.to_string(kind).lower().replace("_", " "))
             return PhoneVerdict("P006", f"{text!r} is marked mobile but is {name}", e164=e164)
-    if written_international and text != canonical:
-        return PhoneVerdict("P005", f"{text!r} is not in the canonical format {canonical!r}", canonical, e164)
+    if written_international:
+        # National-form numbers are how people give them; only the international ones have a canonical form.
+        canonical = e164 if style == "e164" else format_number(parsed, style)
+        if text != canonical:
+            return PhoneVerdict("P005", f"{text!r} is not in the canonical format {canonical!r}", canonical, e164)
     return PhoneVerdict(None, e164=e164)
 
 
