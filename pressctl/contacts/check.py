@@ -181,8 +181,9 @@ def _check_range(bounds: tuple[int, int]) -> list[ContactResult]:
 
 def _check_slice(bounds: tuple[int, int]) -> list[ContactResult] | None:
     """Parse the text of contacts start..stop and check them; None if it is not exactly those."""
-    assert _SHARED is not None and _SHARED[0].source is not None
+    assert _SHARED is not None
     result, offsets, region, style = _SHARED
+    assert result.source is not None
     start, stop = bounds
     try:
         parsed = parse_fast(SourceText(result.source.text[offsets[start]:offsets[stop]]))
@@ -280,7 +281,7 @@ def _memoise_domain_validation() -> None:
     module = sys.modules["email_validator.validate_email"]
     original = getattr(module, "validate_email_domain_name", None)
     if original is not None and not hasattr(original, "cache_info"):
-        module.validate_email_domain_name = lru_cache(maxsize=65536)(original)
+        setattr(module, "validate_email_domain_name", lru_cache(maxsize=65536)(original))  # noqa: B010
 
 
 _memoise_domain_validation()
