@@ -1,7 +1,5 @@
 """The command line: Typer only. Commands live in pressctl/commands/, one module per group."""
 
-from __future__ import annotations
-
 import sys
 
 import typer

@@ -1,7 +1,5 @@
 """`pressctl contacts check` and `pressctl contacts list`."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`pressctl export`: contact files, release campaigns, and the export jobs in pressctl.toml."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`pressctl init`: start a workspace."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

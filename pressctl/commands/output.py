@@ -1,7 +1,5 @@
 """Printing: the one place command results meet the terminal."""
 
-from __future__ import annotations
-
 import sys
 
 from pressctl.report import CheckReport, finding_line, render_report, summary_line

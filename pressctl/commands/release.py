@@ -1,7 +1,5 @@
 """`pressctl release check`: lint releases against the contact book."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`pressctl render`: a release as text, HTML or e-mail, or merged into one message per recipient."""
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path

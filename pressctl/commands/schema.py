@@ -1,7 +1,5 @@
 """`pressctl schema contacts`: the JSON Schema of contacts.yaml for editors' language servers."""
 
-from __future__ import annotations
-
 import typer
 
 from pressctl.cli_support import handles_errors
