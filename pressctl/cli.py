@@ -37,17 +37,11 @@ def root(
 
 
 def _register() -> None:
-    from pressctl.commands import contacts, schema
+    from pressctl.commands import contacts, export, init, release, render, schema
 
     app.add_typer(contacts.app, name="contacts")
     app.add_typer(schema.app, name="schema")
-    for name in ("render", "release", "init", "export"):
-        try:
-            module = __import__(f"pressctl.commands.{name}", fromlist=["register"])
-        except ModuleNotFoundError as err:
-            if err.name != f"pressctl.commands.{name}":
-                raise
-            continue
+    for module in (render, release, init, export):
         module.register(app)
 
 

@@ -1,4 +1,5 @@
-"""Settings from pressctl.toml: organisation, sender and email options (all optional)."""
+"""Settings from pressctl.toml: organisation, sender, email options, export jobs and the mailing
+tools' list ids (all optional)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,13 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "organisation": ("name", "website", "about"),
     "sender": ("name", "email"),
     "email": ("list_unsubscribe", "list_unsubscribe_mailto"),
-    "export": (),  # export jobs are read by pressctl.export
+    "export": (),  # export jobs are read by pressctl.export.jobs
+    # Each mailing tool's ids for our list names: [listmonk.lists] press-eu = 3
+    "listmonk": ("lists",),
+    "mailchimp": ("lists",),
+    "brevo": ("lists",),
 }
+LIST_ID_TOOLS = ("listmonk", "mailchimp", "brevo")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -48,6 +54,8 @@ class Config:
     sender: Sender = Sender()
     email: EmailSettings = EmailSettings()
     exports: tuple[dict[str, Any], ...] = ()
+    # tool -> our list name -> that tool's id for it (an int, or a string for Mailchimp audiences)
+    list_ids: dict[str, dict[str, int | str]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,7 +87,7 @@ def _build(data: dict[str, Any], display: str) -> Config:
         _known(key, tuple(SECTIONS), display, "")
     tables: dict[str, dict[str, str]] = {}
     for section, keys in SECTIONS.items():
-        if section == "export":
+        if section == "export" or section in LIST_ID_TOOLS:
             continue
         table = data.get(section, {})
         if not isinstance(table, dict):
@@ -107,8 +115,24 @@ def _build(data: dict[str, Any], display: str) -> Config:
         Sender(**tables["sender"]),
         email,
         tuple(exports),
+        {tool: _list_ids(data[tool], tool, display) for tool in LIST_ID_TOOLS if tool in data},
         data,
     )
+
+
+def _list_ids(table: Any, tool: str, display: str) -> dict[str, int | str]:
+    if not isinstance(table, dict):
+        raise UsageError(f"`{tool}` must be a table ([{tool}.lists])", path=display)
+    for key in table:
+        _known(key, SECTIONS[tool], display, f"{tool}.")
+    lists = table.get("lists", {})
+    if not isinstance(lists, dict):
+        raise UsageError(f"`{tool}.lists` must be a table of list names and ids", path=display)
+    for name, value in lists.items():
+        if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+            raise UsageError(f"`{tool}.lists.{name}` must be the list's id in {tool} (a number or text)",
+                             path=display)
+    return dict(lists)
 
 
 def _known(key: str, known: tuple[str, ...], display: str, prefix: str) -> None:

@@ -129,3 +129,16 @@ def test_unknown_recipients_and_lists(workspace: Path, runner) -> None:  # type:
 def test_release_audience_is_the_default(workspace: Path) -> None:
     plan = plan_merge(load_release(EXAMPLE), open_book(Path("contacts.yaml")))
     assert len(plan.recipients) == 7 and plan.skipped == {"unsubscribed": 1}
+
+
+def test_output_with_a_trailing_slash_is_a_folder_to_merge_into(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """`-o outbox/` means a folder even when it does not exist yet: not a file called `outbox`."""
+    release = "releases/2024-06-26-three-port-wage-deal.md"
+    result = runner.invoke(app, ["render", release, "--format", "eml", "-o", "outbox/"])
+    assert result.exit_code == 0, result.output
+    assert (workspace / "outbox").is_dir()
+    assert sorted(p.name for p in (workspace / "outbox").iterdir()) == [
+        "ana-beatriz-souza.eml", "chan-sophea.eml", "femke-jansen.eml", "juergen-hoffmann.eml",
+        "marcus-reid.eml", "siobhan-gallagher.eml", "wanjiru-kamau.eml"]
+    result = runner.invoke(app, ["render", release, "--format", "html", "-o", "outbox/"])
+    assert result.exit_code == 2 and "is a folder" in result.stderr

@@ -7,18 +7,18 @@ from typing import Annotated
 import typer
 
 from pressctl.cli_support import handles_errors
-from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption
+from pressctl.commands.options import (
+    DEFAULT_CONTACTS,
+    ContactsOption,
+    FormatOption,
+    IgnoreOption,
+    SelectOption,
+    StrictOption,
+    split_codes,
+)
 from pressctl.errors import ExitCode
 
 app = typer.Typer(rich_markup_mode=None, help="Check and list the contact book.", no_args_is_help=True)
-
-
-class ReportFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-    sarif = "sarif"
-    junit = "junit"
 
 
 class ListFormat(StrEnum):
@@ -27,23 +27,16 @@ class ListFormat(StrEnum):
     csv = "csv"
 
 
-def _codes(values: list[str] | None) -> list[str]:
-    return [code for value in values or [] for code in value.split(",")]
-
-
 @app.command("check")
 @handles_errors
 def check(
     file: Annotated[Path | None, typer.Argument(help="The contact book [default: ./contacts.yaml].",
                                                 show_default=False)] = None,
     contacts: Annotated[Path | None, typer.Option("--contacts", help="The contact book (same as FILE).")] = None,
-    fmt: Annotated[ReportFormat | None, typer.Option(
-        "--format", help="Output format; github is the default under GitHub Actions.")] = None,
-    select: Annotated[list[str] | None, typer.Option(
-        "--select", help="Only these codes or prefixes (comma-separated, repeatable).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(
-        "--ignore", help="Skip these codes or prefixes (comma-separated, repeatable).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    fmt: FormatOption = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    strict: StrictOption = False,
     fix: Annotated[bool, typer.Option("--fix", help="Rewrite what is fixable, in place.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print what --fix would change; write nothing.")] = False,
     deliverability: Annotated[bool, typer.Option(
@@ -55,7 +48,7 @@ def check(
     from pressctl.report import default_format
 
     path = file or contacts or DEFAULT_CONTACTS
-    outcome = check_contacts(path, select=_codes(select), ignore=_codes(ignore), fix=fix or diff,
+    outcome = check_contacts(path, select=split_codes(select), ignore=split_codes(ignore), fix=fix or diff,
                              write=fix and not diff, deliverability=deliverability)
     if diff:
         typer.echo(outcome.diff, nl=False)

@@ -11,7 +11,7 @@ from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption, OutputOp
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
 
 app = typer.Typer(help="Write contact lists and release campaigns in the formats mailing tools import.",
-                  no_args_is_help=False)
+                  no_args_is_help=False, rich_markup_mode=None)
 
 ConfigOption = Annotated[Path, typer.Option("--config", help="Settings and export jobs.")]
 DEFAULT_CONFIG = Path("pressctl.toml")
@@ -42,8 +42,8 @@ def _warn(warnings: tuple[str, ...] | list[str]) -> None:
 @handles_errors
 def export(
     ctx: typer.Context,
-    job: Annotated[list[str] | None, typer.Option("--job", metavar="NAME", help="Run this job from pressctl.toml (repeatable).")]
-    = None,
+    job: Annotated[list[str] | None, typer.Option(
+        "--job", metavar="NAME", help="Run this job from pressctl.toml (repeatable).")] = None,
     all_jobs: Annotated[bool, typer.Option("--all", help="Run every job in pressctl.toml.")] = False,
     config: ConfigOption = DEFAULT_CONFIG,
     lock_timeout: Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another run.")]

@@ -1,13 +1,14 @@
 """`pressctl render`: a release as text, HTML or e-mail, or merged into one message per recipient."""
 
+import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption, OutputOption
+from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption
 
 TemplatesOption = Annotated[
     Path | None,
@@ -16,7 +17,7 @@ TemplatesOption = Annotated[
 ]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     html = "html"
     eml = "eml"
@@ -31,7 +32,8 @@ def register(app: typer.Typer) -> None:
 def render(
     release: Annotated[Path, typer.Argument(help="The release, e.g. releases/2024-06-26-deal.md.")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    output: OutputOption = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write here instead of standard output; for a merge, a folder (DIR/).")] = None,
     contacts: ContactsOption = DEFAULT_CONTACTS,
     templates: TemplatesOption = None,
     config: Annotated[Path | None, typer.Option("--config", help="Settings [default: ./pressctl.toml].")] = None,
@@ -50,6 +52,9 @@ def render(
     from pressctl.errors import UsageError
     from pressctl.render import load_config, load_release, render_email, render_html, render_text
 
+    # `-o outbox/` names a folder even before it exists: a merge into it.
+    folder = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
+    target = Path(output) if output is not None else None
     merging = bool(audience or to or mbox)
     if merging and fmt is not Format.eml:
         raise UsageError("--audience, --to and --mbox make e-mails: add --format eml")
@@ -58,21 +63,23 @@ def render(
     loaded = load_release(release)
     settings = load_config(config)
     book = open_book(contacts)
-    if merging or (fmt is Format.eml and output is not None and output.is_dir()):
+    if merging or (fmt is Format.eml and folder):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
-        _merge(loaded, book, settings, audience or [], ids, output, mbox, templates, sender)
+        _merge(loaded, book, settings, audience or [], ids, target, mbox, templates, sender)
         return
+    if folder:
+        raise UsageError(f"{output} is a folder: give a file name, or use --format eml to merge into it")
     if fmt is Format.text:
         data: bytes = render_text(loaded, book, settings, templates=templates).encode("utf-8")
     elif fmt is Format.html:
         data = render_html(loaded, book, settings, templates=templates).encode("utf-8")
     else:
         data = render_email(loaded, book, settings, templates=templates, sender=sender)
-    if output is None:
+    if target is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        write_atomic(output, data)
+        write_atomic(target, data)
 
 
 def _merge(release, book, config, audience, ids, output, mbox, templates, sender) -> None:

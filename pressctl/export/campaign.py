@@ -14,8 +14,6 @@ from pressctl.errors import UsageError
 from pressctl.export import RELEASE_TARGETS
 from pressctl.export.contacts import ExportResult
 
-# The per-tool tables of list ids in pressctl.toml, e.g. `[listmonk.lists] press-eu = 3`.
-LIST_ID_TABLES = ("listmonk", "mailchimp", "brevo")
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL | re.IGNORECASE)
 _BODY_OPEN = re.compile(r"<body[^>]*>", re.IGNORECASE)
 
@@ -60,7 +58,9 @@ def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = 
     from pressctl.render import load_release
 
     release = load_release(release_path)
-    settings, raw = _settings(config)
+    from pressctl.render import load_config
+
+    settings = load_config(config if config.exists() else None)
     warnings: list[str] = []
     campaign = _campaign(release, open_book(contacts), settings, now or datetime.now(UTC), warnings)
     if target == "html":
@@ -69,15 +69,15 @@ def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = 
     if not names:
         raise UsageError(f"the release names no audience and no list was given for {target}",
                          path=release_path, hint="add `audience: [LIST]` to the front matter, or pass --list")
-    ids = list_ids(raw, target, names, config)
+    ids = list_ids(settings.list_ids, target, names, config)
     module = importlib.import_module(f"pressctl.export.{target}")
     document = module.campaign(campaign, ids, warnings)
     data = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     return ExportResult(target, data.encode("utf-8"), 1, warnings=tuple(warnings))
 
 
-def list_ids(raw: dict[str, Any], tool: str, names: tuple[str, ...], config: Path) -> ListIds:
-    table = raw.get(tool, {}).get("lists", {}) if isinstance(raw.get(tool), dict) else {}
+def list_ids(tables: dict[str, dict[str, int | str]], tool: str, names: tuple[str, ...], config: Path) -> ListIds:
+    table = tables.get(tool, {})
     ids = []
     for name in dict.fromkeys(names):
         if name not in table:
@@ -85,22 +85,6 @@ def list_ids(raw: dict[str, Any], tool: str, names: tuple[str, ...], config: Pat
                              path=config, hint=f"add it under [{tool}.lists], e.g. `{name} = 3`")
         ids.append(table[name])
     return ListIds(tool, tuple(ids))
-
-
-def _settings(config: Path) -> tuple[Any, dict[str, Any]]:
-    """The render side's Config, plus the raw tables for the list ids."""
-    from pressctl.export.jobs import read_config
-    from pressctl.render import load_config
-
-    raw = read_config(config) if config.exists() else {}
-    if not any(tool in raw for tool in LIST_ID_TABLES):
-        return load_config(config if config.exists() else None), raw
-    # pressctl.config rejects top-level tables it does not know, and the list-id tables are ours: give it
-    # the file without them.
-    from pressctl import config as settings_module
-
-    theirs = {key: value for key, value in raw.items() if key not in LIST_ID_TABLES}
-    return settings_module._build(theirs, str(config)), raw
 
 
 def _campaign(release: Any, book: Any, settings: Any, now: datetime, warnings: list[str]) -> Campaign:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,21 +32,11 @@ class Job:
         return base / self.output.replace("{date}", today.isoformat())
 
 
-def read_config(config: Path) -> dict[str, Any]:
-    try:
-        with config.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise UsageError("no such file; export jobs are declared in it as [[export]] tables",
-                         path=config) from None
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"not valid TOML: {err}", path=config) from None
-
-
 def load_jobs(config: Path) -> list[Job]:
-    tables = read_config(config).get("export", [])
-    if not isinstance(tables, list):
-        raise UsageError("`export` must be an array of tables, written [[export]]", path=config)
+    from pressctl.config import load_config
+
+    # The whole file is checked, so that a typo anywhere stops a cron run before it writes anything.
+    tables = load_config(config).exports
     jobs: list[Job] = []
     for number, table in enumerate(tables, start=1):
         jobs.append(_job(table, number, config))

@@ -1,0 +1,38 @@
+"""pressctl.toml: the mailing tools' list-id tables are part of the settings, and checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pressctl.config import load_config
+from pressctl.errors import UsageError
+from tests.conftest import REPO
+
+
+def test_example_settings_have_list_ids_for_every_tool() -> None:
+    config = load_config(REPO / "pressctl.toml")
+    assert config.list_ids == {
+        "listmonk": {"press-eu": 3, "labour-beat": 4},
+        "brevo": {"press-eu": 7, "labour-beat": 8},
+        "mailchimp": {"press-eu": "a1b2c3d4e5", "labour-beat": "a1b2c3d4e5"},
+    }
+    assert [job["name"] for job in config.exports] == ["mailchimp-eu", "vcards", "campaign-listmonk"]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[listmonk.list]\npress-eu = 3\n", "unknown key `listmonk.list`"),
+        ("[listmonk.lists]\npress-eu = true\n", "`listmonk.lists.press-eu` must be the list's id in listmonk"),
+        ("[brevo]\nlists = 3\n", "`brevo.lists` must be a table of list names and ids"),
+        ("listmonk = 3\n", "`listmonk` must be a table"),
+    ],
+)
+def test_bad_list_id_tables_are_usage_errors(tmp_path: Path, toml: str, message: str) -> None:
+    path = tmp_path / "pressctl.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        load_config(path)
+    assert message in str(caught.value) and str(path) in str(caught.value)
