@@ -15,7 +15,6 @@ from pressctl.errors import JobError
 from pressctl.export.jobs import LOCK_NAME, run_jobs
 
 
-
 def without_list_ids() -> None:
     """The example pressctl.toml without its tables of the mailing tools' list ids."""
     config = Path("pressctl.toml")
