@@ -107,3 +107,9 @@ def test_mailchimp_refuses_lists_in_two_audiences(with_list_ids: Path, runner) -
     result = runner.invoke(app, ["export", "release", RELEASE, "--to", "mailchimp", "-o", "c.json"])
     assert result.exit_code == 2
     assert "these lists map to a1b2c3d4e5 and f6f6f6f6f6" in result.stderr
+
+
+def test_a_missing_config_file_is_not_replaced_by_the_default(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", "html", "--config", "typo.toml", "-o", "c.html"])
+    assert (result.exit_code, result.stderr) == (2, "error: typo.toml: no such file\n")
+    assert not Path("c.html").exists()

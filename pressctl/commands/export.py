@@ -6,15 +6,14 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli import handles_errors
-from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption, OutputOption
+from pressctl.cli_support import handles_errors
+from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption, OutputOption
+from pressctl.config import DEFAULT_CONFIG
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
 
 app = typer.Typer(help="Write contact lists and release campaigns in the formats mailing tools import.",
                   no_args_is_help=False, rich_markup_mode=None)
 
-ConfigOption = Annotated[Path, typer.Option("--config", help="Settings and export jobs.")]
-DEFAULT_CONFIG = Path("pressctl.toml")
 
 
 def register(root: typer.Typer) -> None:
@@ -45,7 +44,7 @@ def export(
     job: Annotated[list[str] | None, typer.Option(
         "--job", metavar="NAME", help="Run this job from pressctl.toml (repeatable).")] = None,
     all_jobs: Annotated[bool, typer.Option("--all", help="Run every job in pressctl.toml.")] = False,
-    config: ConfigOption = DEFAULT_CONFIG,
+    config: ConfigOption = None,
     lock_timeout: Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another run.")]
     = 60.0,
 ) -> None:
@@ -60,7 +59,7 @@ def export(
         raise typer.Exit(0)
     from pressctl.export.jobs import run_jobs
 
-    run_jobs(config, names=None if all_jobs else list(job or []), lock_timeout=lock_timeout)
+    run_jobs(config or DEFAULT_CONFIG, names=None if all_jobs else list(job or []), lock_timeout=lock_timeout)
 
 
 @app.command("contacts")
@@ -98,7 +97,7 @@ def export_release(
     lists: Annotated[list[str] | None, typer.Option("--list", help="Send to this list (repeatable); "
                                                     "default: the release's audience.")] = None,
     contacts: ContactsOption = DEFAULT_CONTACTS,
-    config: ConfigOption = DEFAULT_CONFIG,
+    config: ConfigOption = None,
 ) -> None:
     """Write a release as a campaign: standalone HTML, or the JSON body of a tool's campaign API."""
     from pressctl.export.campaign import export_release as build

@@ -12,6 +12,10 @@ ContactsOption = Annotated[
     Path,
     typer.Option("--contacts", help="The contact book.", show_default=True),
 ]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings and export jobs [default: ./pressctl.toml]."),
+]
 OutputOption = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write here instead of standard output."),

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.commands.options import DEFAULT_CONTACTS, ContactsOption
+from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption
 
 TemplatesOption = Annotated[
     Path | None,
@@ -36,7 +36,7 @@ def render(
         "--output", "-o", help="Write here instead of standard output; for a merge, a folder (DIR/).")] = None,
     contacts: ContactsOption = DEFAULT_CONTACTS,
     templates: TemplatesOption = None,
-    config: Annotated[Path | None, typer.Option("--config", help="Settings [default: ./pressctl.toml].")] = None,
+    config: ConfigOption = None,
     sender: Annotated[str | None, typer.Option("--from", help="From: address, overriding [sender].")] = None,
     audience: Annotated[list[str] | None, typer.Option(
         "--audience", help="Merge: one message per contact on this list (repeatable).")] = None,

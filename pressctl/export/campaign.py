@@ -48,7 +48,7 @@ class ListIds:
 
 
 def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = (),
-                   contacts: Path = Path("contacts.yaml"), config: Path = Path("pressctl.toml"),
+                   contacts: Path = Path("contacts.yaml"), config: Path | None = None,
                    now: datetime | None = None) -> ExportResult:
     """The campaign for `target`. `lists` default to the release's audience."""
     if target not in RELEASE_TARGETS:
@@ -60,7 +60,7 @@ def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = 
     release = load_release(release_path)
     from pressctl.render import load_config
 
-    settings = load_config(config if config.exists() else None)
+    settings = load_config(config)  # None: ./pressctl.toml when present
     warnings: list[str] = []
     campaign = _campaign(release, open_book(contacts), settings, now or datetime.now(UTC), warnings)
     if target == "html":
@@ -69,7 +69,7 @@ def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = 
     if not names:
         raise UsageError(f"the release names no audience and no list was given for {target}",
                          path=release_path, hint="add `audience: [LIST]` to the front matter, or pass --list")
-    ids = list_ids(settings.list_ids, target, names, config)
+    ids = list_ids(settings.list_ids, target, names, Path(settings.path or "pressctl.toml"))
     module = importlib.import_module(f"pressctl.export.{target}")
     document = module.campaign(campaign, ids, warnings)
     data = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
