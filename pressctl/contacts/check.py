@@ -40,7 +40,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
                dns_resolver: Any = None) -> BookCheck:
     """Every finding for the book: shape, types and values, located and sorted.
 
-    Contacts are built and checked one by one, in parallel worker processes for a large book;
+    Contacts are built and checked in batches, in parallel worker processes for a large book;
     what needs the whole book (duplicates, DNS) is done here afterwards."""
     if result.source is None:
         return BookCheck(result.locate(result.findings), [])
