@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,6 +38,19 @@ _WEEKDAY_DATE = re.compile(
     + r")|(?P<month2>" + "|".join(_MONTHS) + r")\s+(?P<day2>\d{1,2}))(?:,?\s+(?P<year>\d{4}))?\b"
 )
 _TODAY_WEEKDAY = re.compile(r"\btoday,?\s+\(?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+
+
+def line_break_in(value: str) -> str | None:
+    """The first character that could break a one-line value into two, named; None when there is none.
+
+    Mail header folding splits wherever str.splitlines() does (U+2028, U+0085, \\v, \\f as well as \\n),
+    and no control character belongs in a headline or a name either.
+    """
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or len(f"a{char}a".splitlines()) > 1:
+            name = unicodedata.name(char, "")
+            return f"a line break or control character, U+{ord(char):04X}{' ' + name if name else ''}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -193,9 +207,10 @@ class _Builder:
         if not isinstance(value, str):
             self.add("R011", f"`{'.'.join(map(str, path))}` must be text, not {_describe(value)}", path)
             return None
-        if one_line and ("\n" in value.strip() or "\r" in value):
-            self.add("R011", f"`{'.'.join(map(str, path))}` must be on one line: a line break here could add "
-                             "a header to the email", path)
+        breaking = line_break_in(value.strip()) if one_line else None
+        if breaking:
+            self.add("R011", f"`{'.'.join(map(str, path))}` must be one line of text, but it contains {breaking}, "
+                             "which could add a header to the email", path)
             return None
         return value.strip()
 

@@ -103,6 +103,17 @@ def test_line_break_in_a_name_is_refused(workspace: Path, runner) -> None:  # ty
     assert list((workspace / "out").iterdir()) == []  # nothing half-written
 
 
+def test_unicode_line_separator_in_a_name_is_refused(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    book = workspace / "contacts.yaml"
+    book.write_text(book.read_text().replace("name: Femke Jansen", 'name: "Femke\\u2028Bcc: all@example.org"'))
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen", "-o", "out"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: contact `femke-jansen`: the name or address 'Femke\\u2028Bcc: "
+                                    "all@example.org' <femke.jansen@example.net> contains a line break or control "
+                                    "character, U+2028 LINE SEPARATOR")
+    assert list((workspace / "out").iterdir()) == []
+
+
 def test_template_using_recipient_in_a_condition(workspace: Path) -> None:
     """The fast path substitutes values; a template that tests them gets every message rendered in full."""
     (workspace / "templates").mkdir()

@@ -58,7 +58,7 @@ def test_example_release_loads_with_everything(workspace: Path) -> None:
         (("date: 2024-06-26", "date: 2024-02-30"), 4, "`date` is 2024-02-30, a date that does not exist"),
         (("date: 2024-06-26\n", "date: 2024-06-26\nembargo: 2024-06-26T06:00:00\n"), 5,
          "`embargo` 2024-06-26T06:00:00 has no time zone"),
-        (("headline: Harbour deal signed", 'headline: "Deal\\nBcc: all@example.org"'), 2, "must be on one line"),
+        (("headline: Harbour deal signed", 'headline: "Deal\\nBcc: all@example.org"'), 2, "must be one line of text"),
         (("    text: We did it.\n", "    txt: We did it.\n"), 7, "unknown key `txt` in quote 1; did you mean `text`?"),
         (("The statement.\n", "\n"), 9, "the statement is empty"),
         (("The statement.\n", "The statement.\n\n[[quote: nobody]]\n"), 12, "`[[quote: nobody]]` names no quote"),
@@ -154,3 +154,16 @@ def test_cli_release_check_reports_front_matter_error(workspace: Path, runner) -
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
         "bad.md:4:1: R011 [error] `date` is 2024-02-30, a date that does not exist (day is out of range for month)")
+
+
+@pytest.mark.parametrize("key", ["headline", "subheadline", "dateline"])
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\u0085", "\v", "\f", "\x1c", "\x00", "\x1b"])
+def test_one_line_values_refuse_every_line_break(tmp_path: Path, key: str, char: str) -> None:
+    """Mail header folding breaks a line wherever str.splitlines() does, not only at \\n and \\r."""
+    values = {"headline": "Deal", "subheadline": "More", "dateline": "Amsterdam"}
+    values[key] = f"a{char}Bcc: evil@example.net".encode("unicode_escape").decode("ascii")
+    front = "".join(f'{name}: "{value}"\n' for name, value in values.items())
+    err = error_of(write(tmp_path, f"---\n{front}date: 2024-06-26\n---\nThe statement.\n"))
+    assert (err.path, err.line) == (str(tmp_path / "r.md"), 2 + list(values).index(key))
+    assert err.message.startswith(f"`{key}` must be one line of text, but it contains a line break or control "
+                                  f"character, U+{ord(char):04X}")

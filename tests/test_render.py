@@ -304,3 +304,17 @@ def test_chromium_renders_a_page(workspace: Path, tmp_path: Path) -> None:
                     page.as_uri()], capture_output=True, timeout=90, check=False)
     assert shot.exists(), "Chromium wrote no screenshot"
     assert _png_colours(shot.read_bytes()) > 10
+
+
+def test_email_headers_refuse_line_breaks_however_the_release_was_made(workspace: Path) -> None:
+    """The loader refuses such a headline; the e-mail code refuses it again for releases built in code."""
+    import dataclasses
+
+    from pressctl.errors import InputError
+    from pressctl.render import render_email
+
+    release, book, config = parts(workspace)
+    for char in ("\u2028", "\x85", "\v"):
+        broken = dataclasses.replace(release, headline=f"Deal{char}Bcc: evil@example.net")
+        with pytest.raises(InputError, match=f"contains a line break or control character, U\\+{ord(char):04X}"):
+            render_email(broken, book, config)

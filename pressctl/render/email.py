@@ -14,7 +14,7 @@ from typing import Any
 from pressctl.config import Config
 from pressctl.contacts.model import ContactBook
 from pressctl.errors import InputError, UsageError
-from pressctl.release import Release
+from pressctl.release import Release, line_break_in
 from pressctl.render.document import build_context, render_document, subject_for
 from pressctl.render.phrases import phrases_for
 
@@ -63,7 +63,13 @@ def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
     from email import policy
 
     name, address = _sender(config, sender)
-    subject = policy.SMTP.fold("Subject", subject_for(release)).encode("ascii")
+    subject_text = subject_for(release)
+    breaking = line_break_in(subject_text)
+    if breaking:
+        # release.py refuses such a headline; this guards every other way a subject could be made.
+        raise InputError(f"the subject {subject_text!r} contains {breaking}, which could add a mail header",
+                         path=release.path, line=release.line_of(("headline",)))
+    subject = policy.SMTP.fold("Subject", subject_text).encode("ascii")
     domain = address.rsplit("@", 1)[-1] if "@" in address else "pressctl.invalid"
     seed = f"{release.slug}\n{release.headline}\n{release.date.isoformat()}"
     return Envelope(address_header(name, address), subject, format_datetime(message_date()), domain,
@@ -75,7 +81,7 @@ def _sender(config: Config, sender: str | None) -> tuple[str, str]:
 
     if sender:
         name, address = parseaddr(sender)
-        if not address or "@" not in address or "\n" in sender or "\r" in sender:
+        if not address or "@" not in address or line_break_in(sender):
             raise UsageError(f"--from {sender!r} is not an address such as 'Press Office <press@example.org>'")
         return name, address
     if not config.sender.email:
@@ -83,10 +89,13 @@ def _sender(config: Config, sender: str | None) -> tuple[str, str]:
     return config.sender.name, config.sender.email
 
 
-def address_header(name: str, address: str) -> str:
-    """A safe address: quotes, commas and non-ASCII names encoded; line breaks refused."""
-    if any(c in name + address for c in "\r\n\x00"):
-        raise InputError(f"the name or address {name!r} <{address!r}> contains a line break")
+def address_header(name: str, address: str, *, contact: str | None = None) -> str:
+    """A safe address: quotes, commas and non-ASCII names encoded; line breaks and control characters refused."""
+    breaking = line_break_in(name + address)
+    if breaking:
+        who = f"contact `{contact}`: " if contact else ""
+        raise InputError(f"{who}the name or address {name!r} <{address}> contains {breaking}, which could add a "
+                         "mail header", hint="correct it in the contact book or pressctl.toml")
     try:
         address.encode("ascii")
     except UnicodeEncodeError:

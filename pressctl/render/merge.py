@@ -172,7 +172,7 @@ def _normalise(html: str) -> str:
 
 
 def _message(env: Envelope, contact: Contact, values: dict[str, str], text: Body | str, html: Body | str) -> bytes:
-    to = address_header(contact.name, values["email"])
+    to = address_header(contact.name, values["email"], contact=contact.id)
     unsubscribe = header_url(values["unsubscribe_url"]) if values["unsubscribe_url"] else ""
     return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
 
