@@ -126,6 +126,33 @@ def test_template_using_recipient_in_a_condition(workspace: Path) -> None:
     assert texts == ["Hallo Femke Jansen\n", "Hello Marcus Reid\n"]
 
 
+def test_user_template_branching_on_recipient_gets_each_recipients_branch(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """The first recipient's branch must not be reused for the others: user templates render every message."""
+    book = workspace / "contacts.yaml"
+    book.write_text(book.read_text().replace("    organisation: Het Havenblad\n", ""))
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "release.txt").write_text(
+        "{% if recipient.organisation %}For the desk at {{ recipient.organisation }}.\n{% endif %}"
+        '{% if recipient.language == "nl" %}Hallo{% else %}Hello{% endif %} {{ recipient.name }}\n')
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "marcus-reid,juergen-hoffmann,femke-jansen",
+                                 "-o", "out"])
+    assert result.exit_code == 0, result.output
+    texts = [text_of(parse(workspace / "out" / f"{name}.eml")) for name in ("marcus-reid", "juergen-hoffmann",
+                                                                             "femke-jansen")]
+    assert texts == ["For the desk at Atlantic Labor Wire.\nHello Marcus Reid\n",
+                     "For the desk at Häfen & Logistik.\nHello Jürgen Hoffmann\n", "Hallo Femke Jansen\n"]
+
+
+def test_only_a_folder_that_overrides_a_builtin_template_counts_as_user_templates(tmp_path: Path) -> None:
+    from pressctl.render.environment import builtin_only
+
+    assert builtin_only(tmp_path)
+    (tmp_path / "README.md").write_text("# Templates\n")  # what `pressctl init` makes
+    assert builtin_only(tmp_path)
+    (tmp_path / "email.html").write_text('{% extends "builtin/email.html" %}\n')
+    assert not builtin_only(tmp_path)
+
+
 def test_unknown_recipients_and_lists(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     release, book = load_release(EXAMPLE), open_book(Path("contacts.yaml"))
     with pytest.raises(InputError, match="no contact `femke-janssen`"):

@@ -33,6 +33,16 @@ def resolve_templates(templates: Path | str | None) -> Path | None:
     return WORKSPACE_TEMPLATES if WORKSPACE_TEMPLATES.is_dir() else None
 
 
+def builtin_only(templates: Path | str | None) -> bool:
+    """True when every template comes from the built-in set: no templates folder, or one (such as the
+    README-only folder `pressctl init` makes) that overrides none of the built-in names."""
+    folder = resolve_templates(templates)
+    if folder is None:
+        return True
+    return not any((folder / shipped.name).exists() for shipped in builtin_dir().iterdir()
+                   if shipped.suffix in (".html", ".txt"))
+
+
 def environment(templates: Path | str | None, *, html: bool) -> Any:
     folder = resolve_templates(templates)
     return _environment(str(folder.resolve()) if folder else None, html)

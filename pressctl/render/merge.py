@@ -1,9 +1,11 @@
 """Mail merge: one message per recipient, written as .eml files or one mbox. Nothing is sent.
 
-The release is rendered and its CSS inlined once, with placeholders where the recipient's values go;
-each message then only substitutes those values and encodes its bodies. The first message is also
-rendered the slow way and compared, so a template that does more with `recipient` than print it
-(a condition, a filter) falls back to rendering every message in full instead of going wrong.
+With the built-in templates, the release is rendered and its CSS inlined once, with placeholders where
+the recipient's values go; each message then only substitutes those values and encodes its bodies. That
+is sound only because the built-in templates print `recipient`, `greeting` and `unsubscribe_url` and
+never branch on them (their `{% if greeting %}` holds for every recipient). A user's template may do
+anything with `recipient` (`{% if recipient.language == "nl" %}`), so with user templates every message
+is rendered in full. The first message is also rendered in full and compared, as a check on the fast path.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pressctl.render.email import (
     message_bytes,
     unsubscribe_url,
 )
+from pressctl.render.environment import builtin_only
 from pressctl.render.phrases import translated_language
 
 SKIP_UNSUBSCRIBED = "unsubscribed"
@@ -98,12 +101,14 @@ def merge_messages(release: Release, book: ContactBook, config: Config, recipien
     """(contact id, message bytes) for each recipient, in order."""
     ensure_renderable(release, book)
     env = envelope(release, config, sender)
-    placeholders = RecipientView(*(f"\ue000{name}\ue001" for name in _FIELDS[:6]))
-    context = build_context(release, book, config, recipient=placeholders, greeting="\ue000greeting\ue001",
-                            unsubscribe_url="\ue000unsubscribe_url\ue001" if config.email.list_unsubscribe else "")
-    text = _Body(render_document("text", context, templates), escape=False)
-    html = _Body(inline_css(render_document("email", context, templates)), escape=True)
-    fast = text.fast and html.fast
+    fast = builtin_only(templates)
+    if fast:
+        placeholders = RecipientView(*(f"\ue000{name}\ue001" for name in _FIELDS[:6]))
+        context = build_context(release, book, config, recipient=placeholders, greeting="\ue000greeting\ue001",
+                                unsubscribe_url="\ue000unsubscribe_url\ue001" if config.email.list_unsubscribe else "")
+        text = _Body(render_document("text", context, templates), escape=False)
+        html = _Body(inline_css(render_document("email", context, templates)), escape=True)
+        fast = text.fast and html.fast
     for number, contact in enumerate(recipients):
         values = _values(release, config, contact)
         if fast and sum(map(len, values.values())) <= _VALUES_ROOM:
