@@ -153,6 +153,22 @@ def test_only_a_folder_that_overrides_a_builtin_template_counts_as_user_template
     assert not builtin_only(tmp_path)
 
 
+def test_merge_refuses_a_folder_with_messages_it_would_not_replace(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """A stale <id>.eml from an earlier merge (a contact since unsubscribed) would be sent with the new ones."""
+    merge = ["render", EXAMPLE, "-f", "eml", "-o", "out", "--to"]
+    assert runner.invoke(app, [*merge, "femke-jansen,marcus-reid"]).exit_code == 0
+    again = runner.invoke(app, [*merge, "femke-jansen,marcus-reid"])
+    assert (again.exit_code, again.output) == (0, "Wrote 2 messages to out/. Nothing was sent.\n")
+    before = {p.name: p.read_bytes() for p in (workspace / "out").iterdir()}
+    (workspace / "out" / "notes.txt").write_text("not a message\n")
+    result = runner.invoke(app, [*merge, "femke-jansen"])
+    assert (result.exit_code, result.output) == (
+        2, "error: out: already holds marcus-reid.eml, which this merge would not replace; empty the folder or "
+           "merge into a new one, so that no message from an earlier merge is sent by mistake\n")
+    after = {p.name: p.read_bytes() for p in (workspace / "out").iterdir() if p.name != "notes.txt"}
+    assert after == before
+
+
 def test_unknown_recipients_and_lists(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     release, book = load_release(EXAMPLE), open_book(Path("contacts.yaml"))
     with pytest.raises(InputError, match="no contact `femke-janssen`"):

@@ -91,7 +91,10 @@ def _merge(release, book, config, audience, ids, output, mbox, templates, sender
     plan = plan_merge(release, book, audience=audience, to=ids)
     messages = merge_messages(release, book, config, plan.recipients, templates=templates, sender=sender)
     with _progress(len(plan.recipients)) as advance:
-        written = write_mbox(mbox, messages, advance) if mbox is not None else write_folder(output, messages, advance)
+        if mbox is not None:
+            written = write_mbox(mbox, messages, advance)
+        else:
+            written = write_folder(output, messages, advance, ids=[contact.id for contact in plan.recipients])
     where = str(mbox) if mbox is not None else f"{output}/"
     summary = f"Wrote {written} message{'s' if written != 1 else ''} to {where}"
     skipped = sum(plan.skipped.values())

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -182,15 +182,17 @@ def _message(env: Envelope, contact: Contact, values: dict[str, str], text: Body
     return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
 
 
-def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]],
-                 progress: Callable[[], None] | None = None) -> int:
-    """One `<id>.eml` per message. They are staged in a hidden folder inside `folder` and moved in only
-    when all are written, so a failure or Ctrl-C leaves no half-written set. There is no fsync per file
-    (it would cost more than rendering): the messages can always be made again from their inputs."""
+def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: Callable[[], None] | None = None,
+                 *, ids: Collection[str]) -> int:
+    """One `<id>.eml` per message (`ids` are the recipients'). They are staged in a hidden folder inside
+    `folder` and moved in only when all are written, so a failure or Ctrl-C leaves no half-written set.
+    There is no fsync per file (it would cost more than rendering): the messages can always be made
+    again from their inputs."""
     if folder.exists() and not folder.is_dir():
         raise UsageError("is a file, not a folder", path=str(folder))
     if not folder.parent.is_dir():
         raise UsageError("the folder above does not exist", path=str(folder.parent))
+    _refuse_stale_messages(folder, ids)
     folder.mkdir(exist_ok=True)
     # Plain strings and os calls: pathlib's overhead is a third of the time at 10,000 files.
     staging = tempfile.mkdtemp(prefix=".pressctl-merge-", dir=folder)
@@ -215,6 +217,20 @@ def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]],
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return len(names)
+
+
+def _refuse_stale_messages(folder: Path, ids: Collection[str]) -> None:
+    """A message left from an earlier merge (perhaps to a contact who has since unsubscribed) would be
+    sent along with this merge's: refuse rather than mix them. Re-running the same merge replaces its own."""
+    if not folder.is_dir():
+        return
+    ours = {f"{contact_id}.eml" for contact_id in ids}
+    stale = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".eml") and entry.name not in ours)
+    if stale:
+        more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
+        raise UsageError(f"already holds {stale[0]}{more}, which this merge would not replace; empty the folder "
+                         "or merge into a new one, so that no message from an earlier merge is sent by mistake",
+                         path=str(folder))
 
 
 def write_mbox(path: Path, messages: Iterator[tuple[str, bytes]],
