@@ -114,6 +114,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("R011", E, "release-bad-value", "A front-matter value has the wrong type or an impossible date."),
     Rule("R012", E, "release-quote-placement", "A quote placeholder names a quote that does not exist."),
     Rule("R013", E, "release-unknown-key", "A front-matter key that pressctl does not know; usually a typo."),
+    Rule("R014", E, "release-contact-number", "A media contact's number cannot be written in international form."),
 )
 
 

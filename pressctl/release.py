@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pressctl.contacts.model import ContactBook
+from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import InputError, UsageError
 from pressctl.findings import Finding, Severity
 from pressctl.findings import Path as KeyPath
@@ -371,6 +371,8 @@ def check_release(release: Release, book: ContactBook, *, now: datetime | None =
         elif not contact.email and not contact.phones:
             findings.append(release.finding(
                 "R004", f"media contact `{contact_id}` has neither an email address nor a phone number", path))
+        else:
+            findings.extend(release.finding("R014", message, path) for message in _unprintable_numbers(contact))
     lists = book.list_names
     for index, name in enumerate(release.audience):
         if name not in lists:
@@ -392,6 +394,16 @@ def check_release(release: Release, book: ContactBook, *, now: datetime | None =
                     "that subject lines show it whole", ("headline",)))
     findings.extend(_text_findings(release))
     return sorted(findings, key=lambda f: (f.line, f.code))
+
+
+def _unprintable_numbers(contact: Contact) -> Iterator[str]:
+    """The notes to editors print numbers as readers abroad dial them; one that does not resolve cannot be."""
+    from pressctl.contacts.phones import international
+
+    for phone in contact.phones:
+        if international(phone.number, contact.phone_region) is None:
+            yield (f"media contact `{contact.id}` has the number {phone.number!r}, which cannot be written in "
+                   "international form; run `pressctl contacts check` to see why, and correct it")
 
 
 def _text_findings(release: Release) -> Iterator[Finding]:

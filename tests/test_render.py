@@ -206,6 +206,30 @@ def test_render_refuses_unknown_contacts(workspace: Path, runner) -> None:  # ty
                              "did you mean `sophal-meas`?\n")
 
 
+def test_render_refuses_a_media_contact_number_it_cannot_print_internationally(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """'Work: 020 555 0188' cannot be dialled from abroad: refuse rather than print it as written."""
+    book = workspace / "contacts.yaml"
+    book.write_text(book.read_text().replace('"+31 20 555 0188"', '"+31 20 555"'))
+    result = runner.invoke(app, ["render", EXAMPLE])
+    assert (result.exit_code, result.output) == (
+        1, f"error: {EXAMPLE}:22: media contact `marieke-van-dijk` has the number '+31 20 555', which cannot be "
+           "written in international form; run `pressctl contacts check` to see why, and correct it\n")
+    check = runner.invoke(app, ["release", "check", EXAMPLE, "--select", "R014"])
+    assert check.exit_code == 1 and f"{EXAMPLE}:22:1: R014 [error] media contact `marieke-van-dijk`" in check.output
+
+
+def test_a_speakers_unresolvable_number_is_never_printed(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    book = workspace / "contacts.yaml"
+    book.write_text(book.read_text().replace('"+31 20 555 0188"', '"+31 20 555"'))
+    release = workspace / EXAMPLE
+    release.write_text(release.read_text().replace("media_contacts: [marieke-van-dijk, ", "media_contacts: ["))
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "release.txt").write_text(
+        "{% for quote in quotes %}{% for phone in quote.by.phones %}{{ phone.number }};{% endfor %}{% endfor %}\n")
+    result = runner.invoke(app, ["render", EXAMPLE])
+    assert (result.exit_code, result.output) == (0, "+31 6 51280210;")
+
+
 LOCALISED = {
     "fr": ("SOUS EMBARGO JUSQU'AU 26 juin 2024, 06:00 (UTC+02:00)", "AMSTERDAM, 26 juin 2024 –"),
     "nl": (None, "AMSTERDAM, 26 juni 2024 –"),

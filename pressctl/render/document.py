@@ -26,7 +26,7 @@ TEMPLATES = {"text": "release.txt", "html": "release.html", "email": "email.html
 class PhoneView:
     label: str  # localised: "Mobile", "Mobiel", …
     number: str  # international format, "+31 6 51280210"
-    tel: str  # E.164 for tel: links, "" when the number does not resolve
+    tel: str  # E.164 for tel: links
 
 
 @dataclass(frozen=True)
@@ -198,8 +198,11 @@ def _person(contact: Contact, t: Phrases) -> PersonView:
     phones = []
     for phone in contact.phones:
         number = international(phone.number, contact.phone_region)
-        tel = international(phone.number, contact.phone_region, style="e164") or ""
-        phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), number or phone.number, tel))
+        tel = international(phone.number, contact.phone_region, style="e164")
+        # A number a reader abroad cannot dial is never printed: a media contact's stops the render
+        # (R014); a speaker's, which the built-in templates do not show, is left out.
+        if number and tel:
+            phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), number, tel))
     return PersonView(contact.id, contact.name, contact.role or "", contact.organisation or "",
                       contact.email or "", tuple(phones))
 
