@@ -38,3 +38,49 @@ def test_an_invalid_number_is_left_out_and_counted(tmp_path: Path) -> None:
     result = export_contacts(open_book(path), "csv")
     assert b"+32612345678" not in result.data
     assert any("1 phone number(s) that do not resolve" in warning for warning in result.warnings)
+
+
+EXTENSION_BOOK = """\
+version: 1
+defaults: {region: NL}
+contacts:
+  - id: desk
+    name: Night Desk
+    email: desk@example.org
+    phones: [{number: "+31 20 555 0188 ext. 12", type: work}]
+  - id: plain
+    name: Plain Reporter
+    email: plain@example.org
+    phones: [{number: "+31 6 12345678", type: mobile}]
+"""
+
+
+@pytest.fixture
+def extension_book(tmp_path: Path):
+    path = tmp_path / "contacts.yaml"
+    path.write_text(EXTENSION_BOOK, encoding="utf-8")
+    return open_book(path)
+
+
+def test_vcard_keeps_the_extension_as_an_rfc3966_parameter(extension_book) -> None:
+    data = export_contacts(extension_book, "vcard").data.decode("utf-8")
+    assert "TEL;VALUE=uri;PREF=1;TYPE=work,voice:tel:+31205550188;ext=12\r\n" in data
+
+
+@pytest.mark.parametrize(("target", "kept"), [
+    ("csv", b"work:+31205550188;ext=12"),
+    ("json", b'"extension": "12"'),
+    ("listmonk", b'""extension"":""12""'),
+])
+def test_pressctl_formats_and_listmonk_keep_the_extension(extension_book, target: str, kept: bytes) -> None:
+    result = export_contacts(extension_book, target)
+    assert kept in result.data
+    assert not any("extension" in warning for warning in result.warnings)
+
+
+@pytest.mark.parametrize("target", ["mailchimp", "brevo", "constant-contact", "google", "outlook"])
+def test_a_target_without_a_place_for_the_extension_warns_naming_the_contact(extension_book, target: str) -> None:
+    result = export_contacts(extension_book, target)
+    assert b"+31205550188" in result.data and b"ext" not in result.data
+    assert (f"{target} has no place for a phone extension; the number went out without it for contact(s) 'desk'"
+            in result.warnings)

@@ -25,8 +25,8 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         landline = first_of(phones, "work", "home", "other")
         ctx.no_column(len(phones) - (mobile is not None) - (landline is not None))
         given, family = split_name(contact)
-        rows.append((contact.email or "", given, family, mobile.e164 if mobile else "",
-                     landline.e164 if landline else "", contact.id, contact.role or "", contact.organisation or "",
+        rows.append((contact.email or "", given, family, ctx.number(contact, mobile),
+                     ctx.number(contact, landline), contact.id, contact.role or "", contact.organisation or "",
                      ", ".join(contact.languages)))
     return write_csv(HEADER, rows, DIALECT)
 

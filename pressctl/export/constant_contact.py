@@ -24,7 +24,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         ctx.no_column(len(phones) - sum(p is not None for p in chosen))
         given, family = split_name(contact)
         row = (contact.email or "", given, family, contact.role or "", contact.organisation or "",
-               *(p.e164 if p else "" for p in chosen))
+               *(ctx.number(contact, p) for p in chosen))
         for column, value in zip(HEADER, row, strict=True):
             ctx.limit(contact, column, value, LIMITS[column])
         rows.append(row)

@@ -21,6 +21,7 @@ class ResolvedPhone:
     type: str  # mobile, work, home, fax or other
     e164: str
     label: str | None
+    extension: str | None = None  # `ext. 12` as written after the number: digits only
 
 
 class PhoneResolver:
@@ -38,18 +39,25 @@ class PhoneResolver:
         # Importing phones turns on phonenumbers' pattern cache, which halves the cost of a validity check.
         import pressctl.contacts.phones  # noqa: F401
 
-        self._cache: dict[tuple[str, str | None], str | None] = {}
+        # (number, region) -> (E.164, extension or None), or None when the number does not resolve
+        self._cache: dict[tuple[str, str | None], tuple[str, str | None] | None] = {}
         self._country_codes: frozenset[int] | None = None
         self._trunk_zero_regions: dict[str, int | None] = {}
 
     def e164(self, number: str, region: str | None) -> str | None:
+        resolved = self.resolve(number, region)
+        return resolved[0] if resolved else None
+
+    def resolve(self, number: str, region: str | None) -> tuple[str, str | None] | None:
+        """(E.164, extension or None), or None when the number is not valid."""
         key = (number, region)
         try:
             return self._cache[key]
         except KeyError:
             pass
         text = number.strip()
-        value = self._plain(text) or self._plain_national(text, region) or _parsed_e164(number, region)
+        fast = self._plain(text) or self._plain_national(text, region)
+        value = (fast, None) if fast else _parsed(number, region)
         self._cache[key] = value
         return value
 
@@ -57,12 +65,12 @@ class PhoneResolver:
         resolved = []
         region = contact.phone_region
         for phone in contact.phones:
-            e164 = self.e164(phone.number, region)
-            if e164 is None:
+            value = self.resolve(phone.number, region)
+            if value is None:
                 if unresolved is not None:
                     unresolved["unresolved phone"] += 1
                 continue
-            resolved.append(ResolvedPhone(phone.type or "other", e164, phone.label))
+            resolved.append(ResolvedPhone(phone.type or "other", value[0], phone.label, value[1]))
         return resolved
 
     def _plain(self, number: str) -> str | None:
@@ -107,10 +115,15 @@ class PhoneResolver:
         return self._valid(country, national) if len(f"{country}{national}") <= 15 else None
 
 
-def _parsed_e164(number: str, region: str | None) -> str | None:
-    from pressctl.contacts.phones import international
+def _parsed(number: str, region: str | None) -> tuple[str, str | None] | None:
+    import phonenumbers
 
-    return international(number, region, "e164")
+    from pressctl.contacts.phones import format_number, parse
+
+    parsed = parse(number, region)
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return None
+    return format_number(parsed, "e164"), parsed.extension or None
 
 
 def primary(phones: list[ResolvedPhone]) -> ResolvedPhone | None:
@@ -147,9 +160,20 @@ class ExportContext:
     book_file: str
     resolver: PhoneResolver = field(default_factory=PhoneResolver)
     left_out: Counter[str] = field(default_factory=Counter)
+    # Contacts whose extension this target has no place for, in book order.
+    extension_dropped: dict[str, None] = field(default_factory=dict)
 
     def phones(self, contact: Contact) -> list[ResolvedPhone]:
         return self.resolver.phones(contact, self.left_out)
+
+    def number(self, contact: Contact, phone: ResolvedPhone | None) -> str:
+        """The cell for `phone` in a target whose phone columns take E.164 only: the number without its
+        extension, which is noted for a warning that names the contact."""
+        if phone is None:
+            return ""
+        if phone.extension:
+            self.extension_dropped[contact.id] = None
+        return phone.e164
 
     def no_column(self, count: int) -> None:
         """`count` numbers have no column in this target."""
@@ -175,4 +199,9 @@ class ExportContext:
                          "run `pressctl contacts check`")
         if count := self.left_out["phone without a column"]:
             notes.append(f"{count} phone number(s) have no column in {self.target} and were left out")
+        if self.extension_dropped:
+            ids = list(self.extension_dropped)
+            named = ", ".join(repr(i) for i in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            notes.append(f"{self.target} has no place for a phone extension; the number went out without it "
+                         f"for contact(s) {named}")
         return notes

@@ -30,7 +30,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
                  contact.role or "", "", "", "", "", _labels(contact, ctx),
                  "Work" if contact.email else "", contact.email or ""]
         for phone in phones:
-            cells += [phone.label or PHONE_LABELS[phone.type], phone.e164]
+            cells += [phone.label or PHONE_LABELS[phone.type], ctx.number(contact, phone)]
         cells += [""] * (len(FIXED_HEADER) + len(phone_header) - len(cells))
         rows.append(cells)
     header = (*FIXED_HEADER, *phone_header)

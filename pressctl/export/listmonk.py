@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pressctl.contacts.model import Contact
 from pressctl.errors import UsageError
 from pressctl.export.csvfile import Dialect, write_csv
-from pressctl.export.fields import ExportContext, primary
+from pressctl.export.fields import ExportContext, ResolvedPhone, primary
 
 if TYPE_CHECKING:
     from pressctl.export.campaign import Campaign, ListIds
@@ -30,7 +30,8 @@ def _attributes(contact: Contact, ctx: ExportContext) -> str:
         "role": contact.role,
         "organisation": contact.organisation,
         "phone": main.e164 if main else None,
-        "phones": [_phone(p.type, p.e164, p.label) for p in phones],
+        "phone_extension": main.extension if main else None,
+        "phones": [_phone(p) for p in phones],
         "languages": list(contact.languages),
         "lists": list(contact.lists),
         "timezone": contact.timezone,
@@ -41,8 +42,9 @@ def _attributes(contact: Contact, ctx: ExportContext) -> str:
     return json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _phone(kind: str, number: str, label: str | None) -> dict[str, str]:
-    return {"type": kind, "number": number, **({"label": label} if label else {})}
+def _phone(phone: ResolvedPhone) -> dict[str, str]:
+    optional = {"label": phone.label, "extension": phone.extension}
+    return {"type": phone.type, "number": phone.e164, **{key: value for key, value in optional.items() if value}}
 
 
 def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[str, Any]:

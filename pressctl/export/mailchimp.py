@@ -31,7 +31,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
                 "Job Title": contact.role or "", "Language": ", ".join(contact.languages)}
         for column, value in text.items():
             ctx.limit(contact, column, value, TEXT_FIELD_BYTES, unit="bytes")
-        rows.append((contact.email or "", text["First Name"], text["Last Name"], main.e164 if main else "",
+        rows.append((contact.email or "", text["First Name"], text["Last Name"], ctx.number(contact, main),
                      text["Company"], text["Job Title"], text["Language"], _tags(contact, ctx, checked_tags)))
     return write_csv(HEADER, rows, Dialect())
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pressctl.contacts.model import Contact
 from pressctl.export.csvfile import Dialect, write_csv
-from pressctl.export.fields import ExportContext, primary
+from pressctl.export.fields import ExportContext, ResolvedPhone, primary
 
 CSV_HEADER = ("id", "name", "role", "organisation", "email", "phone", "phones", "languages", "lists", "timezone")
 CSV_DIALECT = Dialect(bom=True, spreadsheet=True)
@@ -19,9 +19,14 @@ def csv_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         phones = ctx.phones(contact)
         main = primary(phones)
         rows.append((contact.id, contact.name, contact.role or "", contact.organisation or "", contact.email or "",
-                     main.e164 if main else "", "; ".join(f"{p.type}:{p.e164}" for p in phones),
+                     main.e164 if main else "", "; ".join(f"{p.type}:{_tel(p)}" for p in phones),
                      "; ".join(contact.languages), "; ".join(contact.lists), contact.timezone or ""))
     return write_csv(CSV_HEADER, rows, CSV_DIALECT, phone_columns=("phone",))
+
+
+def _tel(phone: ResolvedPhone) -> str:
+    """E.164, with an extension in RFC 3966's `;ext=` form."""
+    return f"{phone.e164};ext={phone.extension}" if phone.extension else phone.e164
 
 
 def json_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
@@ -37,7 +42,8 @@ def _json_record(contact: Contact, ctx: ExportContext) -> str:
     phones = ctx.phones(contact)
     main = primary(phones)
     phone_items = [f'{{\n{_IN * 4}"type": {_text(p.type)},\n{_IN * 4}"number": {_text(p.e164)},\n'
-                   f'{_IN * 4}"label": {_text(p.label)}\n{_IN * 3}}}' for p in phones]
+                   f'{_IN * 4}"label": {_text(p.label)},\n{_IN * 4}"extension": {_text(p.extension)}\n{_IN * 3}}}'
+                   for p in phones]
     fields = [
         ("id", _text(contact.id)),
         ("name", _text(contact.name)),

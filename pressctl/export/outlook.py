@@ -37,7 +37,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
             if free is None:
                 ctx.no_column(1)
             else:
-                cells[free] = phone.e164
+                cells[free] = ctx.number(contact, phone)
         rows.append(list(cells.values()))
     return write_csv(HEADER, rows, DIALECT, phone_columns=ALL_PHONE_COLUMNS)
 

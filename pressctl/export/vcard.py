@@ -79,7 +79,8 @@ def _card(contact: Contact, ctx: ExportContext, revision: str | None) -> bytes:
     main = primary(phones)
     for phone in phones:
         pref = ";PREF=1" if phone is main else ""
-        lines.append(f"TEL;VALUE=uri{pref};TYPE={TEL_TYPES[phone.type]}:tel:{phone.e164}")
+        ext = f";ext={phone.extension}" if phone.extension else ""  # RFC 3966 §5.1.5
+        lines.append(f"TEL;VALUE=uri{pref};TYPE={TEL_TYPES[phone.type]}:tel:{phone.e164}{ext}")
     lines.extend(f"LANG;PREF={n}:{escape_text(tag)}" for n, tag in enumerate(contact.languages, start=1))
     if contact.lists:
         lines.append("CATEGORIES:" + ",".join(escape_text(name) for name in contact.lists))
