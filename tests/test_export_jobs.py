@@ -135,3 +135,32 @@ def test_group_without_job_or_subcommand_shows_help(workspace: Path, runner) -> 
     result = runner.invoke(app, ["export"])
     assert result.exit_code == 0
     assert "--job" in result.stdout and "contacts" in result.stdout
+
+
+def _add_job(name: str, output: str) -> None:
+    config = Path("pressctl.toml")
+    config.write_text(config.read_text() + f'\n[[export]]\nname = "{name}"\nwhat = "contacts"\nto = "csv"\n'
+                      f'output = "{output}"\n')
+
+
+@pytest.mark.parametrize("output", ["./exports/{date}/press-contacts.vcf", "exports/TODAY/press-contacts.vcf",
+                                    "exports/x/../{date}/press-contacts.vcf"])
+def test_two_jobs_writing_the_same_file_are_refused(workspace: Path, runner, output: str) -> None:
+    _add_job("clash", output.replace("TODAY", _today()))
+    result = runner.invoke(app, ["export", "--job", "clash"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: pressctl.toml: jobs 'vcards' and 'clash' write the same file "
+                             f"exports/{_today()}/press-contacts.vcf; give each job its own output\n")
+    assert not (workspace / "exports").exists()
+
+
+@pytest.mark.parametrize(("output", "what"), [("exports/{date}/manifest.json", "manifest"),
+                                              (".pressctl-export.lock", "lock file")])
+def test_a_job_writing_over_the_manifest_or_the_lock_is_refused(workspace: Path, runner, output: str,
+                                                                 what: str) -> None:
+    _add_job("sneaky", output)
+    result = runner.invoke(app, ["export", "--all"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: pressctl.toml: job 'sneaky': the output {output!r} is the run's own "
+                             f"{what}; choose another name\n")
+    assert not (workspace / "exports").exists()

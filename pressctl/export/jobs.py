@@ -9,7 +9,7 @@ from typing import Any
 
 from pressctl.errors import ExitCode, JobError, PressctlError, UsageError
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
-from pressctl.export.manifest import Entry, update_manifests
+from pressctl.export.manifest import MANIFEST_NAME, Entry, update_manifests
 
 REQUIRED_KEYS = ("name", "what", "to", "output")
 OPTIONAL_KEYS = ("lists", "exclude_lists", "language", "release", "contacts")
@@ -84,15 +84,29 @@ def _job(table: Any, number: int, config: Path) -> Job:
 
 def _check_unique(jobs: list[Job], config: Path) -> None:
     names: set[str] = set()
-    outputs: dict[str, str] = {}
     for job in jobs:
         if job.name in names:
             raise UsageError(f"two export jobs are named {job.name!r}", path=config)
         names.add(job.name)
-        if job.output in outputs:
-            raise UsageError(f"jobs {outputs[job.output]!r} and {job.name!r} write the same output {job.output!r}",
+
+
+def check_outputs(jobs: list[Job], config: Path, today: date) -> None:
+    """No two jobs write the same file, and none writes over a manifest or the lock. Paths are compared
+    resolved and with {date} expanded, so `exports/{date}/a.csv` and `./exports/2026-11-26/a.csv` collide."""
+    base = config.parent
+    lock = (base / LOCK_NAME).resolve()
+    writers: dict[Path, str] = {}
+    for job in jobs:
+        output = job.output_path(base, today).resolve()
+        if output.name == MANIFEST_NAME or output == lock:
+            raise UsageError(f"job {job.name!r}: the output {job.output!r} is the run's own "
+                             f"{'manifest' if output.name == MANIFEST_NAME else 'lock file'}; choose another name",
                              path=config)
-        outputs[job.output] = job.name
+        if output in writers:
+            shown = output.relative_to(base.resolve()) if output.is_relative_to(base.resolve()) else output
+            raise UsageError(f"jobs {writers[output]!r} and {job.name!r} write the same file {shown}; "
+                             "give each job its own output", path=config)
+        writers[output] = job.name
 
 
 def choose(jobs: list[Job], names: list[str] | None, config: Path) -> list[Job]:
@@ -115,9 +129,11 @@ def run_jobs(config: Path, names: list[str] | None = None, *, lock_timeout: floa
     failed job (exit 1)."""
     from filelock import FileLock, Timeout
 
-    jobs = choose(load_jobs(config), names, config)
-    base = config.parent
     today = today or date.today()
+    all_jobs = load_jobs(config)
+    check_outputs(all_jobs, config, today)
+    jobs = choose(all_jobs, names, config)
+    base = config.parent
     lock = FileLock(str(base / LOCK_NAME), timeout=lock_timeout)
     try:
         lock.acquire()
