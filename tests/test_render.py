@@ -180,6 +180,26 @@ def test_template_syntax_error(workspace: Path, runner) -> None:  # type: ignore
     assert result.output.startswith("error: mine/release.html:3: template syntax: unexpected '}'")
 
 
+@pytest.mark.parametrize(("name", "source", "fmt", "expected"), [
+    ("release.txt", '{% extends "release.txt" %}\n', "text",
+     "error: templates/release.txt: template: it extends or includes itself, directly or through another template\n"
+     '  hint: to change the built-in one, write {% extends "builtin/release.txt" %}\n'),
+    ("release.txt", "{{ headline }}\n{{ 1/0 }}\n", "text",
+     "error: templates/release.txt:2: template: division by zero (ZeroDivisionError)\n"),
+    ("email.html", '{% extends "builtin/email.html" %}\n'
+                   '{% block style %}{{ super() }}<link rel="stylesheet" href="brand.css">{% endblock %}\n', "eml",
+     'error: templates/email.html: the e-mail links a stylesheet, <link rel="stylesheet" href="brand.css">, which '
+     "pressctl does not load\n  hint: put the styles in the template's <style> block\n"),
+])
+def test_template_mistakes_are_one_line_errors(workspace: Path, runner, name: str, source: str, fmt: str,  # type: ignore[no-untyped-def]
+                                               expected: str) -> None:
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / name).write_text(source)
+    result = runner.invoke(app, ["render", EXAMPLE, "--format", fmt, "-o", "out"])
+    assert (result.exit_code, result.output) == (1, expected)
+    assert not (workspace / "out").exists()
+
+
 def test_override_one_block(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     (workspace / "templates").mkdir()
     (workspace / "templates" / "release.html").write_text(

@@ -33,12 +33,7 @@ def render_html(release: Release, book: ContactBook, config: Config, *, template
                 email: bool = False, recipient: RecipientView | None = None) -> str:
     """The standalone HTML5 release, or with `email=True` the e-mail HTML with its CSS inlined."""
     ensure_renderable(release, book)
-    document = render_document("email" if email else "html", _context(release, book, config, recipient), templates)
-    if email:
-        from pressctl.render.email import inline_css
-
-        document = inline_css(document)
-    return document
+    return render_document("email" if email else "html", _context(release, book, config, recipient), templates)
 
 
 def render_email(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None = None,

@@ -14,7 +14,7 @@ from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import InputError
 from pressctl.findings import Severity
 from pressctl.release import Release, check_release
-from pressctl.render.environment import compile_template
+from pressctl.render.environment import compile_template, template_path
 from pressctl.render.phrases import Phrases, phrases_for
 
 PREHEADER_LENGTH = 150
@@ -142,8 +142,30 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
 
 
 def render_document(kind: str, context: dict[str, Any], templates: Path | str | None) -> str:
-    """Render `text`, `html` or `email` (the e-mail HTML before its CSS is inlined)."""
-    return compile_template(templates, TEMPLATES[kind], html=kind != "text")(context)
+    """Render `text`, `html` or `email` (the e-mail HTML, with its CSS inlined)."""
+    rendered = compile_template(templates, TEMPLATES[kind], html=kind != "text")(context)
+    return _inline_css(rendered, templates) if kind == "email" else rendered
+
+
+_STYLESHEET_LINK = re.compile(r"""<link\b[^>]*\brel\s*=\s*["']?\s*stylesheet\b[^>]*>""", re.IGNORECASE)
+
+
+def _inline_css(html: str, templates: Path | str | None) -> str:
+    import css_inline
+
+    # Never fetch a stylesheet, over the network or from disk: rendering stays offline and reproducible.
+    # The inliner would drop a <link> without a word, so say so instead of sending an unstyled e-mail.
+    link = _STYLESHEET_LINK.search(html)
+    if link:
+        raise InputError(f"the e-mail links a stylesheet, {link.group(0)}, which pressctl does not load",
+                         path=template_path(templates, TEMPLATES["email"]),
+                         hint="put the styles in the template's <style> block")
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
+    try:
+        return inliner.inline(html)
+    except css_inline.InlineError as err:
+        raise InputError(f"the CSS cannot be inlined: {err}", path=template_path(templates, TEMPLATES["email"]),
+                         hint="put the styles in the template's <style> block") from None
 
 
 def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list[Block]:

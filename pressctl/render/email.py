@@ -21,12 +21,6 @@ from pressctl.render.phrases import phrases_for
 CRLF = b"\r\n"
 
 
-def inline_css(html: str) -> str:
-    import css_inline
-
-    return css_inline.inline(html)
-
-
 def greeting_for(name: str, language: str) -> str:
     t = phrases_for(language)
     return t("Dear {name},", name=name) if name else t("Dear editor,")
@@ -169,5 +163,5 @@ def single_message(release: Release, book: ContactBook, config: Config, *, templ
                    sender: str | None) -> bytes:
     context: dict[str, Any] = build_context(release, book, config)
     text = render_document("text", context, templates)
-    html = inline_css(render_document("email", context, templates))
+    html = render_document("email", context, templates)
     return message_bytes(envelope(release, config, sender), text=text, html=html)

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pressctl.errors import InputError, UsageError
+from pressctl.errors import InputError, PressctlError, UsageError
 
 BUILTIN_PREFIX = "builtin/"  # `{% extends "builtin/release.html" %}` reaches the shipped template
 WORKSPACE_TEMPLATES = Path("templates")
@@ -78,6 +78,7 @@ def render_template(templates: Path | str | None, name: str, context: Mapping[st
 
 
 def compile_template(templates: Path | str | None, name: str, *, html: bool) -> Callable[[Mapping[str, Any]], str]:
+    """The template `name`, ready to render; every mistake in it becomes an InputError naming its file and line."""
     import jinja2
 
     env = environment(templates, html=html)
@@ -99,8 +100,22 @@ def compile_template(templates: Path | str | None, name: str, *, html: bool) -> 
         except jinja2.TemplateError as err:
             path, line = _template_frame(err, template.filename or name)
             raise InputError(f"template: {err}", path=path, line=line) from None
+        except RecursionError:
+            hint = f'to change the built-in one, write {{% extends "{BUILTIN_PREFIX}{name}" %}}'
+            raise InputError("template: it extends or includes itself, directly or through another template",
+                             path=_display(template.filename or name), hint=hint) from None
+        except PressctlError:
+            raise
+        except Exception as err:  # a template is code: `{{ 1/0 }}`, `{{ "a" + 1 }}`, a filter on the wrong type
+            path, line = _template_frame(err, template.filename or name)
+            raise InputError(f"template: {err} ({type(err).__name__})", path=path, line=line) from None
 
     return render
+
+
+def template_path(templates: Path | str | None, name: str) -> str:
+    """Where the template `name` is read from, for messages: the user's file or the built-in one."""
+    return _display(environment(templates, html=True).get_template(name).filename or name)
 
 
 def _template_frame(err: BaseException, default: str) -> tuple[str, int | None]:

@@ -38,7 +38,6 @@ from pressctl.render.email import (
     envelope,
     greeting_for,
     header_url,
-    inline_css,
     message_bytes,
     unsubscribe_url,
 )
@@ -107,7 +106,7 @@ def merge_messages(release: Release, book: ContactBook, config: Config, recipien
         context = build_context(release, book, config, recipient=placeholders, greeting="\ue000greeting\ue001",
                                 unsubscribe_url="\ue000unsubscribe_url\ue001" if config.email.list_unsubscribe else "")
         text = _Body(render_document("text", context, templates), escape=False)
-        html = _Body(inline_css(render_document("email", context, templates)), escape=True)
+        html = _Body(render_document("email", context, templates), escape=True)
         fast = text.fast and html.fast
     for number, contact in enumerate(recipients):
         values = _values(release, config, contact)
@@ -168,7 +167,7 @@ def _render_full(release: Release, book: ContactBook, config: Config, values: di
     recipient = RecipientView(*(values[name] for name in _FIELDS[:6]))
     context = build_context(release, book, config, recipient=recipient, greeting=values["greeting"],
                             unsubscribe_url=values["unsubscribe_url"])
-    return render_document("text", context, templates), inline_css(render_document("email", context, templates))
+    return render_document("text", context, templates), render_document("email", context, templates)
 
 
 def _normalise(html: str) -> str:
