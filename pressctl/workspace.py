@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from pathlib import Path
 
@@ -125,15 +126,31 @@ def create_workspace(folder: Path, today: date) -> list[Path]:
         Path("releases") / slug: RELEASE.format(today=today.isoformat()),
         Path("templates") / "README.md": TEMPLATES_README,
     }
-    if folder.exists() and not folder.is_dir():
-        raise UsageError("is a file, not a folder", path=str(folder))
-    existing = [str(folder / name) for name in files if (folder / name).exists()]
+    for name in files:
+        # `templates` as a file would stop mkdir half-way through: find it before anything is written.
+        in_the_way = next((p for p in reversed((folder / name).parents) if p.exists() and not p.is_dir()), None)
+        if in_the_way is not None:
+            raise UsageError("is a file where pressctl init makes a folder; move it aside or start the workspace "
+                             "in another folder", path=str(in_the_way))
+    existing = [str(folder / name) for name in files if (folder / name).exists() or (folder / name).is_symlink()]
     if existing:
         raise UsageError(f"would overwrite {', '.join(existing)}; pressctl init only starts new workspaces")
-    written = []
-    for name, text in files.items():
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, text)
-        written.append(target)
-    return written
+    created: list[Path] = []  # folders and files, in the order made, to take back on failure
+    try:
+        for name in files:
+            for parent in reversed((folder / name).parents):
+                if not parent.exists():
+                    parent.mkdir()
+                    created.append(parent)
+        for name, text in files.items():
+            write_atomic(folder / name, text)
+            created.append(folder / name)
+    except OSError as err:
+        for path in reversed(created):
+            with contextlib.suppress(OSError):
+                if path.is_dir():
+                    path.rmdir()
+                else:
+                    path.unlink()
+        raise UsageError(f"cannot create the workspace: {err.strerror or err}", path=err.filename or folder) from None
+    return [folder / name for name in files]

@@ -38,3 +38,21 @@ def test_init_never_overwrites(workspace: Path, runner) -> None:  # type: ignore
     assert result.exit_code == 2
     assert result.output.startswith("error: would overwrite contacts.yaml, pressctl.toml;")
     assert (workspace / "contacts.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("blocker", ["file", "dangling-link"])
+def test_init_checks_every_path_before_writing(tmp_path: Path, runner, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                               blocker: str) -> None:
+    """`templates` as a file (or a link to nowhere) must not leave a half-made workspace and a traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w2").mkdir()
+    if blocker == "file":
+        (tmp_path / "w2" / "templates").touch()
+        expected = ("error: w2/templates: is a file where pressctl init makes a folder; move it aside or start the "
+                    "workspace in another folder\n")
+    else:
+        (tmp_path / "w2" / "templates").symlink_to(tmp_path / "nowhere")
+        expected = "error: w2/templates: cannot create the workspace: File exists\n"
+    result = runner.invoke(app, ["init", "w2"])
+    assert (result.exit_code, result.output) == (2, expected)
+    assert [p.name for p in (tmp_path / "w2").iterdir()] == ["templates"]
