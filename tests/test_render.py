@@ -362,3 +362,21 @@ def test_email_headers_refuse_line_breaks_however_the_release_was_made(workspace
         broken = dataclasses.replace(release, headline=f"Deal{char}Bcc: evil@example.net")
         with pytest.raises(InputError, match=f"contains a line break or control character, U\\+{ord(char):04X}"):
             render_email(broken, book, config)
+
+
+def test_message_id_changes_with_the_bodies_and_the_date_but_is_reproducible(workspace: Path, runner,  # type: ignore[no-untyped-def]
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    def message_id() -> str:
+        result = runner.invoke(app, ["render", EXAMPLE, "--format", "eml", "-o", "one.eml"])
+        assert result.exit_code == 0, result.output
+        message = email.message_from_bytes((workspace / "one.eml").read_bytes(), policy=policy.default)
+        return str(message["Message-ID"])
+
+    first = message_id()
+    assert message_id() == first  # same inputs, same SOURCE_DATE_EPOCH: the same bytes
+    path = workspace / EXAMPLE
+    path.write_text(path.read_text().replace("4,200 workers", "4,300 workers"))  # a corrected release
+    corrected = message_id()
+    assert corrected != first
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(FROZEN) + 60))
+    assert message_id() not in (first, corrected)

@@ -50,7 +50,7 @@ class Envelope:
     date: str
     domain: str  # for Message-IDs
     language: str
-    seed: str  # release identity for Message-IDs and boundaries
+    seed: str  # release identity and Date, for Message-IDs and boundaries (with each message's bodies)
 
 
 def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
@@ -65,9 +65,9 @@ def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
                          path=release.path, line=release.line_of(("headline",)))
     subject = policy.SMTP.fold("Subject", subject_text).encode("ascii")
     domain = address.rsplit("@", 1)[-1] if "@" in address else "pressctl.invalid"
-    seed = f"{release.slug}\n{release.headline}\n{release.date.isoformat()}"
-    return Envelope(address_header(name, address), subject, format_datetime(message_date()), domain,
-                    release.language, seed)
+    date = format_datetime(message_date())
+    seed = f"{release.slug}\n{release.headline}\n{release.date.isoformat()}\n{date}"
+    return Envelope(address_header(name, address), subject, date, domain, release.language, seed)
 
 
 def _sender(config: Config, sender: str | None) -> tuple[str, str]:
@@ -103,8 +103,14 @@ Body = tuple[str, bytes]  # (Content-Transfer-Encoding, encoded bytes with CRLF 
 
 def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str | None = None, key: str = "",
                   unsubscribe: str = "") -> bytes:
-    """Assemble one message; the boundary is derived from the release and recipient, so output is reproducible."""
-    digest = hashlib.sha256(f"{env.seed}\n{key}".encode()).hexdigest()
+    """Assemble one message. The Message-ID and boundary are a hash of the release, the Date, the recipient and
+    the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release."""
+    bodies = [encode_body(body) if isinstance(body, str) else body for body in (text, html)]
+    hashed = hashlib.sha256(f"{env.seed}\n{key}\n".encode())
+    for _, data in bodies:
+        hashed.update(len(data).to_bytes(8, "big"))
+        hashed.update(data)
+    digest = hashed.hexdigest()
     boundary = f"=_pressctl_{digest[:32]}"
     head = [f"From: {env.sender}"]
     if to:
@@ -120,8 +126,7 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
         if unsubscribe.startswith("https://"):
             parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
     parts.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"))
-    for subtype, body in (("plain", text), ("html", html)):
-        encoding, data = encode_body(body) if isinstance(body, str) else body
+    for subtype, (encoding, data) in zip(("plain", "html"), bodies, strict=True):
         if boundary.encode("ascii") in data:
             raise InputError("the message body contains its own MIME boundary; change the text")
         parts.append(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
