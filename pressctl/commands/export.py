@@ -59,7 +59,9 @@ def export(
         raise typer.Exit(0)
     from pressctl.export.jobs import run_jobs
 
-    run_jobs(config or DEFAULT_CONFIG, names=None if all_jobs else list(job or []), lock_timeout=lock_timeout)
+    run = run_jobs(config or DEFAULT_CONFIG, names=None if all_jobs else list(job or []), lock_timeout=lock_timeout)
+    _warn(run.warnings)
+    run.check()
 
 
 @app.command("contacts")

@@ -118,14 +118,15 @@ def _export(book: ContactBook, target: ContactTarget, selection: Selection, reso
         else:
             chosen.append(contact)
     data = target.write(chosen, ctx)
-    warnings = [f"no contact is on list {name!r}" for name in _unknown_lists(book, selection)]
+    warnings = [f"no contact is on list {name!r}" for name in unknown_lists(book, selection)]
     warnings += ctx.warnings()
     return ExportResult(target.name, data, len(chosen), unsubscribed, unfit,
                         f"without an {target.needs.replace('email', 'email address')}" if unfit else "",
                         tuple(warnings))
 
 
-def _unknown_lists(book: ContactBook, selection: Selection) -> list[str]:
+def unknown_lists(book: ContactBook, selection: Selection) -> list[str]:
+    """Names in the selection's lists that no contact in the book is on: most likely typos."""
     wanted = (*selection.lists, *selection.exclude_lists)
     if not wanted:
         return []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,21 @@ def choose(jobs: list[Job], names: list[str] | None, config: Path) -> list[Job]:
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
+@dataclass
+class JobsRun:
+    """What a run has to say: warnings (`job 'NAME': …`, for stderr, so cron mails them) and the failure
+    of one or more jobs, raised by `check` after the warnings are shown."""
+
+    warnings: list[str] = field(default_factory=list)
+    failure: JobError | None = None
+
+    def check(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+
 def run_jobs(config: Path, names: list[str] | None = None, *, lock_timeout: float = 60.0,
-             today: date | None = None) -> None:
+             today: date | None = None) -> JobsRun:
     """Run the jobs (all when `names` is None). Configuration errors stop everything before any file is
     written (exit 2); a job that fails does not stop the others, and the run then fails with one line per
     failed job (exit 1)."""
@@ -152,11 +166,12 @@ def run_jobs(config: Path, names: list[str] | None = None, *, lock_timeout: floa
         update_manifests(entries)
     finally:
         lock.release()
+    run = JobsRun([f"job {entry.job!r}: {warning}" for entry in entries for warning in entry.warnings])
     if failures:
-        error = JobError("\nerror: ".join(message for message, _ in failures))
+        run.failure = JobError("\nerror: ".join(message for message, _ in failures))
         # A job that failed on its configuration (a missing list id, say) keeps exit code 2.
-        error.exit_code = max(code for _, code in failures)
-        raise error
+        run.failure.exit_code = max(code for _, code in failures)
+    return run
 
 
 class _Runner:
@@ -183,10 +198,19 @@ class _Runner:
         output = job.output_path(self.base, today)
         contacts = self.base / job.contacts
         if job.what == "contacts":
-            from pressctl.export.contacts import Selection, export_contacts
+            from pressctl.export.contacts import Selection, export_contacts, unknown_lists
 
-            result = export_contacts(self.book(contacts), job.to,
-                                     Selection(job.lists, job.exclude_lists, job.language), resolver=self.resolver)
+            book = self.book(contacts)
+            selection = Selection(job.lists, job.exclude_lists, job.language)
+            # By hand this is a warning; unattended, a typo would send a header-only file on every run.
+            missing = unknown_lists(book, selection)
+            if missing:
+                name = missing[0]
+                guess = difflib.get_close_matches(name, sorted(book.list_names), n=1)
+                raise JobError(f"no contact is on the list {name!r}", path=contacts,
+                               hint=(f"did you mean {guess[0]!r}? " if guess else "")
+                               + f"correct the job's lists in {self.config.name}, or the contacts' lists")
+            result = export_contacts(book, job.to, selection, resolver=self.resolver)
             left_out = {"unsubscribed": result.unsubscribed, "unfit": result.unfit}
         else:
             from pressctl.export.campaign import export_release
