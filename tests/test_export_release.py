@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.utils import getaddresses
 from pathlib import Path
 
 import jsonschema
@@ -113,3 +115,15 @@ def test_a_missing_config_file_is_not_replaced_by_the_default(workspace: Path, r
     result = runner.invoke(app, ["export", "release", RELEASE, "--to", "html", "--config", "typo.toml", "-o", "c.html"])
     assert (result.exit_code, result.stderr) == (2, "error: typo.toml: no such file\n")
     assert not Path("c.html").exists()
+
+
+@pytest.mark.parametrize("name", ['Press Office, Harbour Workers', 'The "Harbour" Desk', "Zoë's Desk <night>"])
+def test_listmonk_sender_is_one_address_whatever_the_name(with_list_ids: Path, name: str) -> None:
+    config = Path("pressctl.toml")
+    config.write_text(config.read_text().replace('name = "Harbour Workers Alliance Press Office"',
+                                                 f"name = {json.dumps(name)}"))
+    result = export_release(Path(RELEASE), "listmonk", now=BEFORE_EMBARGO)
+    from_email = json.loads(result.data)["from_email"]
+    [(parsed_name, address)] = getaddresses([from_email])
+    assert address == "press@example.org"
+    assert str(make_header(decode_header(parsed_name))) == name  # non-ASCII names are RFC 2047 encoded

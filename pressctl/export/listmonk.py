@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from email.utils import formataddr
 from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.model import Contact
@@ -55,7 +56,8 @@ def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[st
         "name": campaign.name,
         "subject": campaign.subject,
         "lists": ids,
-        "from_email": f"{campaign.sender_name} <{campaign.sender_email}>",
+        # Quoted or encoded as a header needs it: a comma or quote in the name must not split the address.
+        "from_email": formataddr((campaign.sender_name, campaign.sender_email)),
         "type": "regular",
         "content_type": "html",
         "messenger": "email",
