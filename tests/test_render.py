@@ -162,6 +162,45 @@ def _elements(html: str) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+MARKDOWN = """\
+---
+headline: Markdown in the statement
+dateline: Amsterdam
+date: 2024-06-26
+quotes:
+  - {name: A. Speaker, text: "Hello."}
+---
+See [our site][site] first.
+
+# Background
+
+![Our logo](https://example.org/logo.png) ![a chart](chart.png) ![dot](data:image/png;base64,iVBORw0KGgo=)
+
+[[quote: 1]]
+
+More on [the site][site].
+
+[site]: https://example.org/full
+"""
+
+
+def test_markdown_references_images_and_headings(workspace: Path) -> None:
+    path = workspace / "releases" / "markdown.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    release, book, config = load_release(path), open_book(Path("contacts.yaml")), load_config()
+    html = render_html(release, book, config)
+    # A reference definition serves every part of the statement, on either side of a placed quote.
+    assert html.count('<a href="https://example.org/full" rel="noopener">') == 2 and "[site]" not in html
+    # A web image keeps its src and alt; one that is not on the web becomes its alt text, never an empty <img>.
+    assert '<img src="https://example.org/logo.png" alt="Our logo"> a chart dot</p>' in html
+    assert html.count("<img") == 1
+    # The headline is the only <h1>: body headings move down a level.
+    assert re.findall(r"<h1\b", html) == ["<h1"] and "<h2>Background</h2>" in html
+    text = render_text(release, book, config)
+    assert "See our site <https://example.org/full> first." in text
+    assert "More on the site <https://example.org/full>." in text
+
+
 def test_undefined_variable_names_template_and_line(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     (workspace / "templates").mkdir()
     (workspace / "templates" / "release.txt").write_text("{{ headline }}\n\n{{ no_such_value }}\n")
@@ -305,6 +344,9 @@ def test_html_is_valid_html5(workspace: Path) -> None:
     files = {"release.html": render_html(release, book, config),
              "email.html": render_html(release, book, config, email=True),
              "hostile.html": render_html(load_release(hostile), book, config)}
+    markdown = workspace / "releases" / "markdown.md"
+    markdown.write_text(MARKDOWN, encoding="utf-8")
+    files["markdown.html"] = render_html(load_release(markdown), book, config)
     for name, html in files.items():
         (workspace / name).write_text(html, encoding="utf-8")
     run = subprocess.run(["java", "-jar", jar, "--errors-only", "--format", "json", *files], cwd=workspace,

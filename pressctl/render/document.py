@@ -175,6 +175,8 @@ def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list
 
     lines = release.body.split("\n")
     placed = {p.line - release.body_line: p.quote for p in release.placements if p.quote is not None}
+    # A `[site]: https://…` definition may stand in another part than the `[our site][site]` that uses it.
+    refs = markdown.references(release.body)
     blocks: list[Block] = []
     chunk: list[str] = []
 
@@ -185,8 +187,8 @@ def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list
             return
         first = not blocks
         lead_html = f'<span class="dateline">{html_lib.escape(dateline)}</span>' if first else ""
-        blocks.append(Block("text", markdown.to_text(source, lead=dateline if first else ""),
-                            Markup(markdown.to_html(source, lead_html=lead_html))))
+        blocks.append(Block("text", markdown.to_text(source, lead=dateline if first else "", refs=refs),
+                            Markup(markdown.to_html(source, lead_html=lead_html, refs=refs))))
 
     for number, line in enumerate(lines):
         if number in placed:

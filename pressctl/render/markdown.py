@@ -9,17 +9,52 @@ from typing import Any
 WIDTH = 72
 
 
+References = dict[str, Any]  # link reference definitions, `[site]: https://…`, as markdown-it keeps them
+
+
 @cache
 def _parser() -> Any:
     from markdown_it import MarkdownIt
 
     # html=False: raw HTML in a statement is shown as text, never passed through.
-    return MarkdownIt("commonmark", {"html": False})
+    parser = MarkdownIt("commonmark", {"html": False})
+    parser.add_render_rule("image", _image)
+    return parser
 
 
-def to_html(markdown: str, *, lead_html: str = "") -> str:
-    """Block Markdown to HTML. `lead_html` (already escaped) opens the first paragraph, e.g. the dateline."""
-    html = _parser().render(markdown)
+def _image(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+    """A web image as <img src alt>; any other (a relative path, data:) as its alt text, so no <img> lacks a src."""
+    from markdown_it.common.utils import escapeHtml
+
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env))
+    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if src.startswith(("https://", "http://")) else alt
+
+
+def references(markdown: str) -> References:
+    """The link reference definitions in `markdown`, for rendering it in parts (split at quote placeholders)."""
+    env: dict[str, Any] = {}
+    _parser().parse(markdown, env)
+    return dict(env.get("references", {}))
+
+
+def _parse(markdown: str, refs: References | None) -> list[Any]:
+    env = {"references": dict(refs)} if refs else {}
+    return list(_parser().parse(markdown, env))
+
+
+def to_html(markdown: str, *, lead_html: str = "", refs: References | None = None) -> str:
+    """Block Markdown to HTML. `lead_html` (already escaped) opens the first paragraph, e.g. the dateline.
+
+    Headings move down a level, `#` to <h2>: the headline is the document's only <h1>.
+    """
+    parser = _parser()
+    tokens = _parse(markdown, refs)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    html = parser.renderer.render(tokens, parser.options, {})
     if lead_html:
         html = html[3:] if html.startswith("<p>") else "</p>\n" + html
         html = f"<p>{lead_html} " + html
@@ -34,7 +69,7 @@ def sanitise(html: str) -> str:
     """A second line of defence: whatever the parser let through, no script or handler survives."""
     import nh3
 
-    return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}, "span": {"class"}},
+    return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}, "span": {"class"}, "img": {"src", "alt"}},
                      url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener")
 
 
@@ -42,11 +77,11 @@ _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code",
          "h4", "h5", "h6", "hr", "span", "img"}
 
 
-def to_text(markdown: str, *, lead: str = "", width: int = WIDTH) -> str:
+def to_text(markdown: str, *, lead: str = "", width: int = WIDTH, refs: References | None = None) -> str:
     """Block Markdown to plain text: paragraphs wrapped, lists with hanging indents, links as `text <url>`."""
     from markdown_it.token import Token
 
-    tokens = _parser().parse(markdown)
+    tokens = _parse(markdown, refs)
     blocks: list[str] = []
     if lead and tokens and tokens[0].type == "paragraph_open":
         tokens[1].children = [Token("text", "", 0, content=lead + " "), *(tokens[1].children or [])]
