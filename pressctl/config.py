@@ -24,6 +24,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "brevo": ("lists",),
 }
 LIST_ID_TOOLS = ("listmonk", "mailchimp", "brevo")
+MAILCHIMP_AUDIENCE_KEYS = ("list_id", "saved_segment_id")
+# A list's id in a tool: a number or text, or for Mailchimp { list_id = "…", saved_segment_id = 42 }
+ListId = int | str | dict[str, int | str]
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -55,7 +58,7 @@ class Config:
     email: EmailSettings = EmailSettings()
     exports: tuple[dict[str, Any], ...] = ()
     # tool -> our list name -> that tool's id for it (an int, or a string for Mailchimp audiences)
-    list_ids: dict[str, dict[str, int | str]] = field(default_factory=dict)
+    list_ids: dict[str, dict[str, ListId]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -120,7 +123,7 @@ def _build(data: dict[str, Any], display: str) -> Config:
     )
 
 
-def _list_ids(table: Any, tool: str, display: str) -> dict[str, int | str]:
+def _list_ids(table: Any, tool: str, display: str) -> dict[str, ListId]:
     if not isinstance(table, dict):
         raise UsageError(f"`{tool}` must be a table ([{tool}.lists])", path=display)
     for key in table:
@@ -129,10 +132,25 @@ def _list_ids(table: Any, tool: str, display: str) -> dict[str, int | str]:
     if not isinstance(lists, dict):
         raise UsageError(f"`{tool}.lists` must be a table of list names and ids", path=display)
     for name, value in lists.items():
-        if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        if tool == "mailchimp" and isinstance(value, dict):
+            _mailchimp_audience(value, f"mailchimp.lists.{name}", display)
+        elif isinstance(value, bool) or not isinstance(value, int | str) or value == "":
             raise UsageError(f"`{tool}.lists.{name}` must be the list's id in {tool} (a number or text)",
                              path=display)
     return dict(lists)
+
+
+def _mailchimp_audience(value: dict[str, Any], key: str, display: str) -> None:
+    """`{ list_id = "a1b2c3d4e5", saved_segment_id = 42 }`: an audience and, optionally, a saved segment."""
+    for part in value:
+        _known(part, MAILCHIMP_AUDIENCE_KEYS, display, f"{key}.")
+    if not isinstance(value.get("list_id"), str) or not value["list_id"]:
+        raise UsageError(f"`{key}.list_id` must be the audience id (text)", path=display,
+                         hint=f'e.g. {key.rsplit(".", 1)[1]} = {{ list_id = "a1b2c3d4e5", saved_segment_id = 42 }}')
+    segment = value.get("saved_segment_id")
+    if segment is not None and (isinstance(segment, bool) or not isinstance(segment, int) or segment < 1):
+        raise UsageError(f"`{key}.saved_segment_id` must be the saved segment's id (a positive whole number)",
+                         path=display)
 
 
 def _known(key: str, known: tuple[str, ...], display: str, prefix: str) -> None:

@@ -28,6 +28,13 @@ def test_example_settings_have_list_ids_for_every_tool() -> None:
         ("[listmonk.lists]\npress-eu = true\n", "`listmonk.lists.press-eu` must be the list's id in listmonk"),
         ("[brevo]\nlists = 3\n", "`brevo.lists` must be a table of list names and ids"),
         ("listmonk = 3\n", "`listmonk` must be a table"),
+        ('[brevo.lists]\npress-eu = { list_id = "x" }\n', "`brevo.lists.press-eu` must be the list's id in brevo"),
+        ('[mailchimp.lists]\npress-eu = { list_id = "x", segment = 4 }\n',
+         "unknown key `mailchimp.lists.press-eu.segment`"),
+        ("[mailchimp.lists]\npress-eu = { saved_segment_id = 4 }\n",
+         "`mailchimp.lists.press-eu.list_id` must be the audience id"),
+        ('[mailchimp.lists]\npress-eu = { list_id = "x", saved_segment_id = "4" }\n',
+         "`mailchimp.lists.press-eu.saved_segment_id` must be the saved segment's id"),
     ],
 )
 def test_bad_list_id_tables_are_usage_errors(tmp_path: Path, toml: str, message: str) -> None:
@@ -36,3 +43,11 @@ def test_bad_list_id_tables_are_usage_errors(tmp_path: Path, toml: str, message:
     with pytest.raises(UsageError) as caught:
         load_config(path)
     assert message in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_mailchimp_takes_an_audience_with_a_saved_segment(tmp_path: Path) -> None:
+    path = tmp_path / "pressctl.toml"
+    path.write_text('[mailchimp.lists]\npress-eu = "a1b2"\nlabour-beat = { list_id = "a1b2", saved_segment_id = 42 }\n',
+                    encoding="utf-8")
+    assert load_config(path).list_ids == {
+        "mailchimp": {"press-eu": "a1b2", "labour-beat": {"list_id": "a1b2", "saved_segment_id": 42}}}

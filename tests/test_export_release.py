@@ -127,3 +127,13 @@ def test_listmonk_sender_is_one_address_whatever_the_name(with_list_ids: Path, n
     [(parsed_name, address)] = getaddresses([from_email])
     assert address == "press@example.org"
     assert str(make_header(decode_header(parsed_name))) == name  # non-ASCII names are RFC 2047 encoded
+
+
+def test_mailchimp_campaign_goes_to_a_saved_segment_from_pressctl_toml(with_list_ids: Path) -> None:
+    config = Path("pressctl.toml")
+    config.write_text(config.read_text().replace('labour-beat = "a1b2c3d4e5"',
+                                                 'labour-beat = { list_id = "a1b2c3d4e5", saved_segment_id = 42 }'))
+    result = export_release(Path(RELEASE), "mailchimp", lists=("labour-beat",), now=BEFORE_EMBARGO)
+    document = json.loads(result.data)
+    _validator("mailchimp").validate(document)
+    assert document["campaign"]["recipients"] == {"list_id": "a1b2c3d4e5", "segment_opts": {"saved_segment_id": 42}}

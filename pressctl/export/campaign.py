@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pressctl.config import ListId
 from pressctl.errors import UsageError
 from pressctl.export import RELEASE_TARGETS
 from pressctl.export.contacts import ExportResult
@@ -76,7 +77,7 @@ def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = 
     return ExportResult(target, data.encode("utf-8"), 1, warnings=tuple(warnings))
 
 
-def list_ids(tables: dict[str, dict[str, int | str]], tool: str, names: tuple[str, ...], config: Path) -> ListIds:
+def list_ids(tables: dict[str, dict[str, ListId]], tool: str, names: tuple[str, ...], config: Path) -> ListIds:
     table = tables.get(tool, {})
     ids = []
     for name in dict.fromkeys(names):
