@@ -169,6 +169,21 @@ def test_merge_refuses_a_folder_with_messages_it_would_not_replace(workspace: Pa
     assert after == before
 
 
+def test_extension_keys_reach_the_templates(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """SPEC §1: `x-…` keys are passed through to templates, on recipients, media contacts and speakers."""
+    book = workspace / "contacts.yaml"
+    book.write_text(book.read_text().replace("    name: Marieke van Dijk\n",
+                                             "    name: Marieke van Dijk\n    x-pronouns: she/her\n"))
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "release.txt").write_text(
+        '{{ recipient.extensions.get("x-desk", "no desk") }}; {{ media_contacts[0].extensions["x-pronouns"] }}; '
+        '{{ quotes[0].by.extensions["x-pronouns"] }}\n')
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "marcus-reid,femke-jansen", "-o", "out"])
+    assert result.exit_code == 0, result.output
+    assert text_of(parse(workspace / "out" / "marcus-reid.eml")) == "Labor and workplace; she/her; she/her\n"
+    assert text_of(parse(workspace / "out" / "femke-jansen.eml")) == "no desk; she/her; she/her\n"
+
+
 def test_unknown_recipients_and_lists(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     release, book = load_release(EXAMPLE), open_book(Path("contacts.yaml"))
     with pytest.raises(InputError, match="no contact `femke-janssen`"):

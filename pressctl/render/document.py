@@ -5,8 +5,10 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pressctl.config import Config
@@ -39,6 +41,7 @@ class PersonView:
     organisation: str
     email: str
     phones: tuple[PhoneView, ...]
+    extensions: Mapping[str, Any] = field(default_factory=dict)  # the contact's `x-…` keys, as written
 
     @property
     def attribution(self) -> str:
@@ -79,6 +82,7 @@ class RecipientView:
     role: str
     organisation: str
     language: str  # the language of the greeting
+    extensions: Mapping[str, Any] = field(default_factory=dict)  # the contact's `x-…` keys, as written
 
 
 def ensure_renderable(release: Release, book: ContactBook) -> None:
@@ -228,7 +232,7 @@ def _person(contact: Contact, t: Phrases) -> PersonView:
         if number and tel:
             phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), number, tel))
     return PersonView(contact.id, contact.name, contact.role or "", contact.organisation or "",
-                      contact.email or "", tuple(phones))
+                      contact.email or "", tuple(phones), MappingProxyType(dict(contact.extensions)))
 
 
 def _json_ld(release: Release, config: Config, description: str) -> str:

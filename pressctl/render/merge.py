@@ -19,10 +19,12 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from pressctl.config import Config
 from pressctl.contacts.load import ID_PATTERN
@@ -102,7 +104,7 @@ def merge_messages(release: Release, book: ContactBook, config: Config, recipien
     env = envelope(release, config, sender)
     fast = builtin_only(templates)
     if fast:
-        placeholders = RecipientView(*(f"\ue000{name}\ue001" for name in _FIELDS[:6]))
+        placeholders = _recipient({name: f"\ue000{name}\ue001" for name in _FIELDS}, {})
         context = build_context(release, book, config, recipient=placeholders, greeting="\ue000greeting\ue001",
                                 unsubscribe_url="\ue000unsubscribe_url\ue001" if config.email.list_unsubscribe else "")
         text = _Body(render_document("text", context, templates), escape=False)
@@ -113,11 +115,11 @@ def merge_messages(release: Release, book: ContactBook, config: Config, recipien
         if fast and sum(map(len, values.values())) <= _VALUES_ROOM:
             bodies: tuple[Body | str, Body | str] = (text.fill(values), html.fill(values))
             if number == 0:
-                full = _render_full(release, book, config, values, templates)
+                full = _render_full(release, book, config, contact, values, templates)
                 fast = (full[0], _normalise(full[1])) == (_decoded(bodies[0]), _normalise(_decoded(bodies[1])))
                 bodies = full
         else:
-            bodies = _render_full(release, book, config, values, templates)
+            bodies = _render_full(release, book, config, contact, values, templates)
         yield contact.id, _message(env, contact, values, *bodies)
 
 
@@ -162,9 +164,14 @@ def _values(release: Release, config: Config, contact: Contact) -> dict[str, str
     }
 
 
-def _render_full(release: Release, book: ContactBook, config: Config, values: dict[str, str],
+def _recipient(values: dict[str, str], extensions: Mapping[str, Any]) -> RecipientView:
+    return RecipientView(values["id"], values["name"], values["email"], values["role"], values["organisation"],
+                         values["language"], MappingProxyType(dict(extensions)))
+
+
+def _render_full(release: Release, book: ContactBook, config: Config, contact: Contact, values: dict[str, str],
                  templates: Path | str | None) -> tuple[str, str]:
-    recipient = RecipientView(*(values[name] for name in _FIELDS[:6]))
+    recipient = _recipient(values, contact.extensions)
     context = build_context(release, book, config, recipient=recipient, greeting=values["greeting"],
                             unsubscribe_url=values["unsubscribe_url"])
     return render_document("text", context, templates), render_document("email", context, templates)
