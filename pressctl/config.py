@@ -112,6 +112,8 @@ def _build(data: dict[str, Any], display: str) -> Config:
         value = getattr(email, key)
         if value and not value.startswith(("https://", "http://", "mailto:")):
             raise UsageError(f"`email.{key}` must be an https:// URL or a mailto: address", path=display)
+    if tables["sender"].get("email"):
+        _check_sender_email(tables["sender"]["email"], display)
     return Config(
         display,
         Organisation(**tables["organisation"]),
@@ -121,6 +123,17 @@ def _build(data: dict[str, Any], display: str) -> Config:
         {tool: _list_ids(data[tool], tool, display) for tool in LIST_ID_TOOLS if tool in data},
         data,
     )
+
+
+def _check_sender_email(address: str, display: str) -> None:
+    """The From: of every .eml and campaign: checked for syntax only, so loading settings needs no network."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise UsageError(f"`sender.email` is not an e-mail address ({address!r}): {err}", path=display,
+                         hint='write it as name@domain, e.g. email = "press@example.org"') from None
 
 
 def _list_ids(table: Any, tool: str, display: str) -> dict[str, ListId]:

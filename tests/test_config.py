@@ -45,6 +45,19 @@ def test_bad_list_id_tables_are_usage_errors(tmp_path: Path, toml: str, message:
     assert message in str(caught.value) and str(path) in str(caught.value)
 
 
+@pytest.mark.parametrize("address", ["not an address", "press@", "press@localhost", "a, b <c@example.org>"])
+def test_a_sender_email_that_is_not_an_address_is_a_usage_error(tmp_path: Path, address: str) -> None:
+    path = tmp_path / "pressctl.toml"
+    path.write_text(f'[sender]\nname = "Press"\nemail = "{address}"\n', encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: `sender.email` is not an e-mail address ({address!r}): ")
+
+
+def test_the_example_sender_email_is_accepted() -> None:
+    assert load_config(REPO / "pressctl.toml").sender.email == "press@example.org"
+
+
 def test_mailchimp_takes_an_audience_with_a_saved_segment(tmp_path: Path) -> None:
     path = tmp_path / "pressctl.toml"
     path.write_text('[mailchimp.lists]\npress-eu = "a1b2"\nlabour-beat = { list_id = "a1b2", saved_segment_id = 42 }\n',
