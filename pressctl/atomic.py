@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def write_atomic(path: Path, data: bytes | str, *, keep_mode: bool = True) -> No
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def write_output(path: Path | None, data: bytes | str) -> str:
+    """Write `data` atomically to `path`, or to standard output when `path` is None (a command's `-o`
+    left out); returns the name to show in messages."""
+    if path is None:
+        sys.stdout.buffer.write(data.encode("utf-8") if isinstance(data, str) else data)
+        sys.stdout.flush()
+        return "<stdout>"
+    write_atomic(path, data)
+    return str(path)
 
 
 def _fsync_folder(folder: Path) -> None:

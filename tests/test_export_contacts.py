@@ -334,3 +334,16 @@ def test_any_organisation_round_trips_through_every_csv(value: str) -> None:
         cell = dict(zip(header, row, strict=True))[column]
         spreadsheet = target in ("google", "outlook", "csv", "constant-contact")
         assert cell == (defuse(value) if spreadsheet else value), target
+
+
+def test_write_output_goes_to_a_file_atomically_or_to_stdout(tmp_path: Path, capsysbinary) -> None:
+    from pressctl.atomic import write_output
+
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    assert write_output(target, "naïve\r\n") == str(target)
+    assert target.read_bytes() == "naïve\r\n".encode() and target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left behind
+    assert write_output(None, b"bytes\n") == "<stdout>"
+    assert capsysbinary.readouterr().out == b"bytes\n"

@@ -1,11 +1,11 @@
 """`pressctl export`: contact files, release campaigns, and the export jobs in pressctl.toml."""
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from pressctl.atomic import write_output
 from pressctl.cli_support import handles_errors
 from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption, OutputOption
 from pressctl.config import DEFAULT_CONFIG
@@ -15,21 +15,8 @@ app = typer.Typer(help="Write contact lists and release campaigns in the formats
                   no_args_is_help=False, rich_markup_mode=None)
 
 
-
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="export")
-
-
-def _emit(data: bytes, output: Path | None) -> str:
-    """Write atomically to `output`, or to standard output; returns the name for messages."""
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return "<stdout>"
-    from pressctl.atomic import write_atomic
-
-    write_atomic(output, data)
-    return str(output)
 
 
 def _warn(warnings: tuple[str, ...] | list[str]) -> None:
@@ -85,7 +72,7 @@ def export_contacts(
     contact_target(to)  # an unknown target fails before the book is read
     book = open_book(contacts)
     result = export_contacts(book, to, Selection(tuple(lists or ()), tuple(exclude_lists or ()), language))
-    where = _emit(result.data, output)
+    where = write_output(output, result.data)
     _warn(result.warnings)
     typer.echo(summary(result, where), err=True)
 
@@ -105,5 +92,5 @@ def export_release(
     from pressctl.export.campaign import export_release as build
 
     result = build(release, to, lists=tuple(lists or ()), contacts=contacts, config=config)
-    _emit(result.data, output)
+    write_output(output, result.data)
     _warn(result.warnings)
