@@ -4,11 +4,20 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.progress import Progress
+
+    from pressctl.config import Config
+    from pressctl.contacts.model import ContactBook
+    from pressctl.release import Release
 
 TemplatesOption = Annotated[
     Path | None,
@@ -82,7 +91,8 @@ def render(
         write_atomic(target, data)
 
 
-def _merge(release, book, config, audience, ids, output, mbox, templates, sender) -> None:
+def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],
+           output: Path | None, mbox: Path | None, templates: Path | None, sender: str | None) -> None:
     from pressctl.errors import UsageError
     from pressctl.render.merge import merge_messages, plan_merge, write_folder, write_mbox
 
@@ -94,6 +104,7 @@ def _merge(release, book, config, audience, ids, output, mbox, templates, sender
         if mbox is not None:
             written = write_mbox(mbox, messages, advance)
         else:
+            assert output is not None  # refused above when neither is given
             written = write_folder(output, messages, advance, ids=[contact.id for contact in plan.recipients])
     where = str(mbox) if mbox is not None else f"{output}/"
     summary = f"Wrote {written} message{'s' if written != 1 else ''} to {where}"
@@ -109,19 +120,20 @@ class _progress:
 
     def __init__(self, total: int) -> None:
         self.total = total
-        self.bar = None
+        self.bar: Progress | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> "Callable[[], None] | None":
         if not sys.stderr.isatty():
             return None
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.bar = Progress(TextColumn("merging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("merge", total=self.total)
-        return lambda: self.bar.advance(task)
+        bar = Progress(TextColumn("merging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       console=Console(stderr=True), transient=True)
+        bar.start()
+        task = bar.add_task("merge", total=self.total)
+        self.bar = bar
+        return lambda: bar.advance(task)
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

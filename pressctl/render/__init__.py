@@ -8,7 +8,6 @@ from pressctl.config import Config, load_config
 from pressctl.contacts.model import ContactBook
 from pressctl.release import Release, load_release
 from pressctl.render.document import (
-    RecipientView,
     build_context,
     ensure_renderable,
     preheader_for,
@@ -22,18 +21,17 @@ __all__ = [
 ]
 
 
-def render_text(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None = None,
-                recipient: RecipientView | None = None) -> str:
-    """The plain-text release, wrapped at 72 columns (the text part of an e-mail when `recipient` is set)."""
+def render_text(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None = None) -> str:
+    """The plain-text release, wrapped at 72 columns."""
     ensure_renderable(release, book)
-    return render_document("text", _context(release, book, config, recipient), templates)
+    return render_document("text", build_context(release, book, config), templates)
 
 
 def render_html(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None = None,
-                email: bool = False, recipient: RecipientView | None = None) -> str:
+                email: bool = False) -> str:
     """The standalone HTML5 release, or with `email=True` the e-mail HTML with its CSS inlined."""
     ensure_renderable(release, book)
-    return render_document("email" if email else "html", _context(release, book, config, recipient), templates)
+    return render_document("email" if email else "html", build_context(release, book, config), templates)
 
 
 def render_email(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None = None,
@@ -44,13 +42,3 @@ def render_email(release: Release, book: ContactBook, config: Config, *, templat
     ensure_renderable(release, book)
     return single_message(release, book, config, templates=templates, sender=sender)
 
-
-def _context(release: Release, book: ContactBook, config: Config,
-             recipient: RecipientView | None) -> dict[str, object]:
-    from pressctl.render.email import greeting_for, unsubscribe_url
-
-    if recipient is None:
-        return build_context(release, book, config)
-    return build_context(release, book, config, recipient=recipient,
-                         greeting=greeting_for(recipient.name, recipient.language),
-                         unsubscribe_url=unsubscribe_url(config, recipient.id))

@@ -72,11 +72,6 @@ def _environment(folder: str | None, html: bool) -> Any:
     return env
 
 
-def render_template(templates: Path | str | None, name: str, context: Mapping[str, Any], *, html: bool) -> str:
-    """Render one template; syntax errors and undefined values name the template file and line."""
-    return compile_template(templates, name, html=html)(context)
-
-
 def compile_template(templates: Path | str | None, name: str, *, html: bool) -> Callable[[Mapping[str, Any]], str]:
     """The template `name`, ready to render; every mistake in it becomes an InputError naming its file and line."""
     import jinja2

@@ -124,9 +124,6 @@ def _blocks(tokens: list[Any], start: int, stop: int, out: list[str], indent: st
         elif kind == "hr":
             out.append(indent + "* * *")
             i += 1
-        elif kind == "html_block":
-            out.append(_fill(token.content.strip(), width, indent, indent))
-            i += 1
         else:
             i += 1
 
@@ -165,7 +162,7 @@ def _inline(children: list[Any]) -> str:
     link_stack: list[str] = []
     for child in children:
         kind = child.type
-        if kind in ("text", "code_inline", "html_inline"):
+        if kind in ("text", "code_inline"):
             parts.append(child.content)
         elif kind == "softbreak":
             parts.append(" ")
