@@ -137,3 +137,19 @@ def test_mailchimp_campaign_goes_to_a_saved_segment_from_pressctl_toml(with_list
     document = json.loads(result.data)
     _validator("mailchimp").validate(document)
     assert document["campaign"]["recipients"] == {"list_id": "a1b2c3d4e5", "segment_opts": {"saved_segment_id": 42}}
+
+
+@pytest.mark.parametrize("tool", ["listmonk", "brevo"])
+def test_numbered_list_ids_are_checked_alike_and_sent_once(with_list_ids: Path, runner, tool: str) -> None:
+    config = Path("pressctl.toml")
+    table = f"[{tool}.lists]\n"
+    head, tail = config.read_text().split(table)
+    config.write_text(head + table + 'press-eu = 3\nlabour-beat = 3\n' + tail.split("\n\n", 1)[1])
+    document = json.loads(export_release(Path(RELEASE), tool, lists=("press-eu", "labour-beat"),
+                                         now=BEFORE_EMBARGO).data)
+    assert (document["lists"] if tool == "listmonk" else document["recipients"]["listIds"]) == [3]
+    config.write_text(config.read_text().replace("labour-beat = 3\n", 'labour-beat = "four"\n'))
+    result = runner.invoke(app, ["export", "release", RELEASE, "--to", tool, "--list", "labour-beat"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {tool} list ids are positive whole numbers, not 'four'\n"
+                             f"  hint: check the [{tool}.lists] table in pressctl.toml\n")

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.model import Contact
-from pressctl.errors import UsageError
 from pressctl.export.csvfile import Dialect, write_csv
 from pressctl.export.fields import ExportContext, first_of, split_name
 
@@ -33,10 +32,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
 
 def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[str, Any]:
     """The body of POST /v3/emailCampaigns. It has no field for a plain-text part."""
-    for value in lists.ids:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise UsageError(f"Brevo list ids are positive whole numbers, not {value!r}",
-                             hint="check the [brevo.lists] table in pressctl.toml")
+    ids = lists.numbers()
     warnings.append("Brevo's campaign API takes no plain-text part; the text alternative is not in the file")
     document: dict[str, Any] = {
         "name": campaign.name,
@@ -45,7 +41,7 @@ def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[st
         "previewText": campaign.preheader,
         "htmlContent": campaign.html,
         "replyTo": campaign.sender_email,
-        "recipients": {"listIds": list(dict.fromkeys(lists.ids))},
+        "recipients": {"listIds": ids},
         "tag": campaign.slug,
     }
     if campaign.send_at is not None:

@@ -47,6 +47,14 @@ class ListIds:
     tool: str
     ids: tuple[Any, ...]
 
+    def numbers(self) -> list[int]:
+        """The ids of a tool that numbers its lists (listmonk, Brevo), each once, in order."""
+        for value in self.ids:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UsageError(f"{self.tool} list ids are positive whole numbers, not {value!r}",
+                                 hint=f"check the [{self.tool}.lists] table in pressctl.toml")
+        return list(dict.fromkeys(self.ids))
+
 
 def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = (),
                    contacts: Path = Path("contacts.yaml"), config: Path | None = None,

@@ -8,7 +8,6 @@ from email.utils import formataddr
 from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.model import Contact
-from pressctl.errors import UsageError
 from pressctl.export.csvfile import Dialect, write_csv
 from pressctl.export.fields import ExportContext, ResolvedPhone, primary
 
@@ -51,7 +50,7 @@ def _phone(phone: ResolvedPhone) -> dict[str, str]:
 def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[str, Any]:
     """The body of listmonk's POST /api/campaigns. listmonk wraps `body` in its campaign template, so
     it gets the inside of <body> only."""
-    ids = [_list_id(value) for value in lists.ids]
+    ids = lists.numbers()
     document: dict[str, Any] = {
         "name": campaign.name,
         "subject": campaign.subject,
@@ -69,10 +68,3 @@ def campaign(campaign: Campaign, lists: ListIds, warnings: list[str]) -> dict[st
     if campaign.send_at is not None:
         document["send_at"] = campaign.send_at.isoformat(timespec="seconds")
     return document
-
-
-def _list_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UsageError(f"listmonk list ids are positive whole numbers, not {value!r}",
-                         hint="check the [listmonk.lists] table in pressctl.toml")
-    return value
