@@ -347,3 +347,20 @@ def test_write_output_goes_to_a_file_atomically_or_to_stdout(tmp_path: Path, cap
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left behind
     assert write_output(None, b"bytes\n") == "<stdout>"
     assert capsysbinary.readouterr().out == b"bytes\n"
+
+
+@pytest.mark.parametrize(("epoch", "rev"), [("1719381600", "REV:20240626T060000Z\r\n"), ("", None)])
+def test_vcard_rev_follows_source_date_epoch(workspace: Path, monkeypatch, epoch: str, rev: str | None) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    data = export_contacts(open_book(Path("contacts.yaml")), "vcard").data.decode()
+    assert (rev in data) if rev else ("REV:" not in data)
+
+
+@pytest.mark.parametrize("epoch", ["yesterday", "-5", "1.5", "99999999999999999999"])
+def test_a_malformed_source_date_epoch_is_a_usage_error(workspace: Path, runner, monkeypatch, epoch: str) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = runner.invoke(app, ["export", "contacts", "--to", "vcard", "-o", "out.vcf"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: SOURCE_DATE_EPOCH is {epoch!r}, not a number of seconds since 1970\n"
+                             "  hint: unset it, or set it to a Unix time such as 1719381600\n")
+    assert not Path("out.vcf").exists()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pressctl.contacts.model import Contact
+from pressctl.errors import UsageError
 from pressctl.export.fields import ExportContext, primary, split_name
 
 # UIDs are UUID v5 of the contact id under this namespace, so a card keeps its UID across exports and
@@ -94,8 +95,14 @@ def _card(contact: Contact, ctx: ExportContext, revision: str | None) -> bytes:
 
 def _revision() -> str | None:
     """A timestamp would break byte-identical output, so REV is written only when asked for with
-    SOURCE_DATE_EPOCH (the reproducible-builds convention)."""
+    SOURCE_DATE_EPOCH (the reproducible-builds convention, which asks for a malformed value to fail)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch.isdigit():
+    if not epoch:
         return None
-    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        if not (epoch.isascii() and epoch.isdigit()):
+            raise ValueError(epoch)
+        return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y%m%dT%H%M%SZ")
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH is {epoch!r}, not a number of seconds since 1970",
+                         hint="unset it, or set it to a Unix time such as 1719381600") from None
