@@ -3,9 +3,9 @@
     PYTHONPATH=. python bench/export.py [--contacts 100000]
 
 Prints the load time, each target's export time, and the export time as a share of the load time, in
-CPU seconds of this process (wall-clock figures swing with whatever else the machine runs). The phone
-numbers are resolved once and shared by all targets, as `export --all` does; the first target's figure
-includes that work.
+wall-clock seconds, the best of --repeat runs each. Every export resolves its phone numbers anew, as a
+separate `pressctl export contacts` run does (a large export resolves them in worker processes, which
+CPU time of this process would not count).
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from pressctl.contacts.model import ContactBook
+from pressctl.export.contacts import ExportResult
 
 LISTS = ("press-eu", "labour-beat", "press-asia", "spokespeople", "freelancers")
 LANGUAGES = ("en", "nl", "de", "fr", "id", "km", "pt-BR")
@@ -39,6 +43,16 @@ def generate_book(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def best_of(repeat: int, work: Callable[[], object]) -> tuple[float, object]:
+    """The fastest of `repeat` wall-clock runs (the machine is shared: the minimum is the least disturbed)."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
 def main() -> int:
     from pressctl.contacts.load import open_book
     from pressctl.export import CONTACT_TARGETS
@@ -47,20 +61,19 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "contacts.yaml"
         path.write_text(generate_book(args.contacts), encoding="utf-8")
-        start = time.process_time()
-        book = open_book(path)
-        load = time.process_time() - start
-    print(f"load {len(book.contacts):,} contacts: {load:.2f} s")
-    resolver = PhoneResolver()
+        load, book = best_of(args.repeat, lambda: open_book(path))
+    assert isinstance(book, ContactBook)
+    print(f"load {len(book.contacts):,} contacts: {load:.2f} s (wall, best of {args.repeat})")
     worst = 0.0
     for target in CONTACT_TARGETS:
-        start = time.process_time()
-        result = export_contacts(book, target, resolver=resolver)
-        took = time.process_time() - start
+        # A fresh resolver each time: every `pressctl export contacts` run resolves its numbers anew.
+        took, result = best_of(args.repeat, lambda t=target: export_contacts(book, t, resolver=PhoneResolver()))
+        assert isinstance(result, ExportResult)
         worst = max(worst, took / load)
         print(f"  {target:<17} {took:6.2f} s  {took / load:6.1%} of load  ({result.rows:,} rows, "
               f"{len(result.data) / 1e6:.1f} MB)")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pressctl.contacts.load import open_book
 from pressctl.export.contacts import export_contacts
@@ -84,3 +87,44 @@ def test_a_target_without_a_place_for_the_extension_warns_naming_the_contact(ext
     assert b"+31205550188" in result.data and b"ext" not in result.data
     assert (f"{target} has no place for a phone extension; the number went out without it for contact(s) 'desk'"
             in result.warnings)
+
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+KINDS = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE,
+         phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+         phonenumbers.PhoneNumberType.VOIP, phonenumbers.PhoneNumberType.SHARED_COST]
+
+
+@st.composite
+def national_numbers(draw: st.DrawFn) -> tuple[int, str]:
+    """Numbers near real ones: an example number of some region and kind, with digits changed, added or
+    dropped, so that both valid and invalid numbers come up."""
+    region = draw(st.sampled_from(REGIONS))
+    example = phonenumbers.example_number_for_type(region, draw(st.sampled_from(KINDS)))
+    if example is None:
+        example = phonenumbers.example_number(region)
+    if example is None:
+        return 31, "612345678"
+    digits = list(str(example.national_number))
+    for _ in range(draw(st.integers(0, 3))):
+        position = draw(st.integers(0, len(digits) - 1))
+        action = draw(st.sampled_from(["change", "add", "drop"]))
+        digit = str(draw(st.integers(0, 9)))
+        if action == "change":
+            digits[position] = digit
+        elif action == "add":
+            digits.insert(position, digit)
+        elif len(digits) > 2:
+            del digits[position]
+    national = "".join(digits).lstrip("0") or "1"
+    return example.country_code, national
+
+
+@settings(max_examples=3000, deadline=None)
+@given(national_numbers())
+def test_fast_validity_agrees_with_phonenumbers(case: tuple[int, str]) -> None:
+    from pressctl.export.fields import is_valid
+
+    country_code, national = case
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    assert is_valid(country_code, national) == phonenumbers.is_valid_number(number)
