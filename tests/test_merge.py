@@ -100,7 +100,7 @@ def test_line_break_in_a_name_is_refused(workspace: Path, runner) -> None:  # ty
     result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen", "-o", "out"])
     assert result.exit_code == 1
     assert "contains a line break" in result.output
-    assert list((workspace / "out").iterdir()) == []  # nothing half-written
+    assert not (workspace / "out").exists()  # nothing half-written, not even the folder
 
 
 def test_unicode_line_separator_in_a_name_is_refused(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +111,7 @@ def test_unicode_line_separator_in_a_name_is_refused(workspace: Path, runner) ->
     assert result.output.startswith("error: contact `femke-jansen`: the name or address 'Femke\\u2028Bcc: "
                                     "all@example.org' <femke.jansen@example.net> contains a line break or control "
                                     "character, U+2028 LINE SEPARATOR")
-    assert list((workspace / "out").iterdir()) == []
+    assert not (workspace / "out").exists()
 
 
 def test_template_using_recipient_in_a_condition(workspace: Path) -> None:
@@ -211,3 +211,22 @@ def test_output_with_a_trailing_slash_is_a_folder_to_merge_into(workspace: Path,
         "marcus-reid.eml", "siobhan-gallagher.eml", "wanjiru-kamau.eml"]
     result = runner.invoke(app, ["render", release, "--format", "html", "-o", "outbox/"])
     assert result.exit_code == 2 and "is a folder" in result.stderr
+
+
+def test_merge_into_a_folder_that_already_has_other_files_keeps_them(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "out").mkdir()
+    (workspace / "out" / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen,marcus-reid", "-o", "out"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (workspace / "out").iterdir()) == ["femke-jansen.eml", "marcus-reid.eml",
+                                                                      "notes.txt"]
+    assert (workspace / "out" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert oct((workspace / "out").stat().st_mode & 0o777) == "0o755"
+
+
+def test_a_new_folder_is_made_whole_and_readable(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen", "-o", "fresh/"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (workspace / "fresh").iterdir()] == ["femke-jansen.eml"]
+    assert (workspace / "fresh").stat().st_mode & 0o777 == 0o755
+    assert [p.name for p in workspace.iterdir() if "pressctl-merge" in p.name] == []  # no staging left

@@ -199,9 +199,13 @@ def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: 
     if not folder.parent.is_dir():
         raise UsageError("the folder above does not exist", path=str(folder.parent))
     _refuse_stale_messages(folder, ids)
-    folder.mkdir(exist_ok=True)
+    # Into a new (or empty) folder the whole staging folder is renamed at the end: one rename instead of
+    # one per message, which on a slow disk is half the time of a large merge.
+    whole = not folder.exists() or not any(os.scandir(folder))
+    if not whole:
+        folder.mkdir(exist_ok=True)
     # Plain strings and os calls: pathlib's overhead is a third of the time at 10,000 files.
-    staging = tempfile.mkdtemp(prefix=".pressctl-merge-", dir=folder)
+    staging = tempfile.mkdtemp(prefix=f".{folder.name}.pressctl-merge-", dir=folder.parent if whole else folder)
     target = str(folder)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -218,8 +222,12 @@ def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: 
             names.append(name)
             if progress:
                 progress()
-        for name in names:
-            os.replace(os.path.join(staging, name), os.path.join(target, name))
+        if whole:
+            os.chmod(staging, 0o755)  # mkdtemp makes it private to its owner
+            os.replace(staging, target)
+        else:
+            for name in names:
+                os.replace(os.path.join(staging, name), os.path.join(target, name))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return len(names)
