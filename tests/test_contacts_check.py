@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pressctl.cli import app
-from tests.conftest import GOLDEN, REPO
+from tests.conftest import GOLDEN, REPO, require_tool
 
 BAD = REPO / "tests" / "data" / "contacts-bad.yaml"
 
@@ -64,8 +64,7 @@ def test_golden_output(runner: CliRunner, fmt: str, monkeypatch: pytest.MonkeyPa
 def test_sarif_validates_against_the_schema(runner: CliRunner) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema_path = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-    if not schema_path.exists():
-        pytest.skip("the SARIF schema in ../shared/schemas is not beside this checkout")
+    require_tool(str(schema_path), "The SARIF 2.1.0 schema (../shared/schemas beside the checkout)")
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     _, out, _ = check(runner, str(BAD), "--format", "sarif")
     document = json.loads(out)
