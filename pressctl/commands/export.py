@@ -5,10 +5,8 @@ from typing import Annotated
 
 import typer
 
-from pressctl.atomic import write_output
 from pressctl.cli_support import handles_errors
 from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption, OutputOption
-from pressctl.config import DEFAULT_CONFIG
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
 
 app = typer.Typer(help="Write contact lists and release campaigns in the formats mailing tools import.",
@@ -44,6 +42,7 @@ def export(
     if not job and not all_jobs:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
+    from pressctl.config import DEFAULT_CONFIG
     from pressctl.export.jobs import run_jobs
 
     run = run_jobs(config or DEFAULT_CONFIG, names=None if all_jobs else list(job or []), lock_timeout=lock_timeout)
@@ -72,6 +71,8 @@ def export_contacts(
     contact_target(to)  # an unknown target fails before the book is read
     book = open_book(contacts)
     result = export_contacts(book, to, Selection(tuple(lists or ()), tuple(exclude_lists or ()), language))
+    from pressctl.atomic import write_output
+
     where = write_output(output, result.data)
     _warn(result.warnings)
     typer.echo(summary(result, where), err=True)
@@ -92,5 +93,7 @@ def export_release(
     from pressctl.export.campaign import export_release as build
 
     result = build(release, to, lists=tuple(lists or ()), contacts=contacts, config=config)
+    from pressctl.atomic import write_output
+
     write_output(output, result.data)
     _warn(result.warnings)
