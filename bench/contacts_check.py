@@ -1,6 +1,6 @@
 """Benchmark `pressctl contacts check` against the floor of its two validators.
 
-    python bench/contacts_check.py [N]        (default N = 100,000)
+    python bench/contacts_check.py [N [REPEAT]]    (default N = 100,000, REPEAT = 3)
 
 Generates N contacts (at least 20 regions, about 5% broken numbers and 2% broken
 addresses), then in one run measures:
@@ -95,32 +95,39 @@ def floor_seconds(numbers: list[tuple[str, str | None]], emails: list[str]) -> f
     return time.perf_counter() - start
 
 
-def check_run(n: int, folder: Path) -> tuple[float, float, float, int]:
+def check_run(n: int, folder: Path, repeat: int) -> tuple[float, float, float, int]:
+    """Floor and check, alternated `repeat` times; the best of each (this machine is shared and noisy:
+    the minimum is the run least disturbed by others)."""
     text, numbers, emails = generate(n)
     path = folder / f"contacts-{n}.yaml"
     path.write_text(text, encoding="utf-8")
-    floor = floor_seconds(numbers, emails)
-    seconds, peak, code = run_measured([sys.executable, "-m", "pressctl", "contacts", "check", str(path),
-                                        "--format", "json"])
-    if code not in (0, 1):
-        raise SystemExit(f"pressctl failed with exit code {code}")
-    return floor, seconds, peak, path.stat().st_size
+    floors, checks, peaks = [], [], []
+    for _ in range(repeat):
+        floors.append(floor_seconds(numbers, emails))
+        seconds, peak, code = run_measured([sys.executable, "-m", "pressctl", "contacts", "check", str(path),
+                                            "--format", "json"])
+        if code not in (0, 1):
+            raise SystemExit(f"pressctl failed with exit code {code}")
+        checks.append(seconds)
+        peaks.append(peak)
+    return min(floors), min(checks), max(peaks), path.stat().st_size
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         small = max(n // 10, 1)
-        floor_s, check_s, _, _ = check_run(small, folder)
-        floor_n, check_n, peak_n, size = check_run(n, folder)
+        floor_s, check_s, _, _ = check_run(small, folder, repeat)
+        floor_n, check_n, peak_n, size = check_run(n, folder, repeat)
     # The console script, as people run it (python -m adds runpy's own start-up).
     script = Path(sys.executable).with_name("pressctl")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "pressctl"]
     typer_s = median_seconds([sys.executable, "-c", "import typer"], 15)
     version_s = median_seconds([*command, "--version"], 15)
     help_s = median_seconds([*command, "--help"], 15)
-    print(f"contacts check, {n:,} contacts ({size / 2**20:.1f} MiB of YAML)")
+    print(f"contacts check, {n:,} contacts ({size / 2**20:.1f} MiB of YAML), best of {repeat} runs each")
     print(f"{'':28}{'seconds':>10}{'ratio':>10}{'target':>10}")
     print(f"{'floor (validators only)':28}{floor_n:>10.2f}{1:>10.2f}")
     print(f"{'pressctl contacts check':28}{check_n:>10.2f}{check_n / floor_n:>10.2f}{'<= 1.50':>10}")
