@@ -118,6 +118,18 @@ RULES: dict[str, Rule] = _rules(
 )
 
 
+def stop_at_first_error(errors: list[Finding], command: str, *, column: bool = True) -> None:
+    """For commands that need valid input (render, export): the first error as one message with its
+    file and line (and column), and how many more `pressctl COMMAND` would show."""
+    from pressctl.errors import InputError
+
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; run `pressctl {command}`)" if len(errors) > 1 else ""
+        raise InputError(first.message + more, path=first.file, line=first.line or None,
+                         column=(first.column or None) if column else None)
+
+
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> set[str]:
     """Codes kept by --select/--ignore; a prefix such as `P` or `P00` selects a group."""
     from pressctl.errors import UsageError

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pressctl.contacts.model import Contact, ContactBook
-from pressctl.errors import InputError, UsageError
-from pressctl.findings import Finding, Severity
+from pressctl.errors import UsageError
+from pressctl.findings import Finding, Severity, stop_at_first_error
 from pressctl.findings import Path as KeyPath
 from pressctl.yamlsource import SourceText, YamlSyntaxError, parse_fast
 
@@ -106,11 +106,8 @@ class Release:
 def load_release(path: Path | str) -> Release:
     """Read a release for rendering: the first error stops it, with its file and line."""
     release, findings = read_release(path)
-    errors = [f for f in findings if f.severity is Severity.ERROR]
-    if errors or release is None:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more; run `pressctl release check`)" if len(errors) > 1 else ""
-        raise InputError(first.message + more, path=first.file, line=first.line)
+    stop_at_first_error([f for f in findings if f.severity is Severity.ERROR], "release check", column=False)
+    assert release is not None  # a release that could not be built has errors
     return release
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pressctl.contacts.model import PHONE_FORMATS, Consent, Contact, ContactBook, Phone
-from pressctl.errors import InputError
-from pressctl.findings import Finding
+from pressctl.findings import Finding, stop_at_first_error
 from pressctl.findings import Path as KeyPath
 from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, cut_list, parse_fast, read_source
 
@@ -110,10 +109,7 @@ def open_book(path: Path, display: str | None = None) -> ContactBook:
     book, findings = result.build()
     errors = [f for f in result.locate(findings) if f.severity.value == "error"
               and (f.code.startswith("F") or f.code in ("C001", "C003"))]
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more; run `pressctl contacts check`)" if len(errors) > 1 else ""
-        raise InputError(first.message + more, path=first.file, line=first.line, column=first.column)
+    stop_at_first_error(errors, "contacts check")
     return book
 
 

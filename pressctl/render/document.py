@@ -14,7 +14,7 @@ from typing import Any
 from pressctl.config import Config
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import InputError
-from pressctl.findings import Severity
+from pressctl.findings import Severity, stop_at_first_error
 from pressctl.release import Release, check_release
 from pressctl.render.environment import compile_template, template_path
 from pressctl.render.phrases import Phrases, phrases_for
@@ -88,10 +88,7 @@ class RecipientView:
 def ensure_renderable(release: Release, book: ContactBook) -> None:
     """Refuse a release whose contacts or quotes do not resolve, naming the line."""
     errors = [f for f in check_release(release, book) if f.severity is Severity.ERROR]
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more; run `pressctl release check`)" if len(errors) > 1 else ""
-        raise InputError(first.message + more, path=first.file, line=first.line)
+    stop_at_first_error(errors, "release check", column=False)
 
 
 def build_context(release: Release, book: ContactBook, config: Config, *,
