@@ -56,7 +56,7 @@ def render(
 
     Nothing is ever sent.
     """
-    from pressctl.atomic import write_atomic
+    from pressctl.atomic import write_output
     from pressctl.contacts.load import open_book
     from pressctl.errors import UsageError
     from pressctl.render import load_config, load_release, render_email, render_html, render_text
@@ -84,11 +84,7 @@ def render(
         data = render_html(loaded, book, settings, templates=templates).encode("utf-8")
     else:
         data = render_email(loaded, book, settings, templates=templates, sender=sender)
-    if target is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        write_atomic(target, data)
+    write_output(target, data)
 
 
 def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],
