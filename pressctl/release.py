@@ -447,7 +447,9 @@ def _weekday_problems(line: str, release_date: date) -> Iterator[str]:
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def _front_matter_nodes(front: str) -> Any:
+    """Composed once per front matter, however many findings ask for a line (the nodes are only read)."""
     import yaml
 
     try:
