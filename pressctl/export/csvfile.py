@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,16 +38,47 @@ class Dialect:
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]], dialect: Dialect,
               phone_columns: Iterable[str] = ()) -> bytes:
-    """One header row, CRLF line ends (RFC 4180), cells quoted when they need it (or always)."""
-    buffer = io.StringIO()
-    if dialect.bom:
-        buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n",
-                        quoting=csv.QUOTE_ALL if dialect.quote_all else csv.QUOTE_MINIMAL)
-    writer.writerow(header)
+    """One header row, CRLF line ends (RFC 4180), cells quoted when they need it (or always).
+
+    The bytes are those of csv.writer with doublequote and the same quoting (tests/test_export_csv.py
+    compares the two on generated rows), but the rows are joined with str methods: csv.writer looks at
+    every character of every cell through a function call, which made writing 100,000 rows cost as
+    much as building them (1.2 s against 0.4 s for the listmonk file, whose JSON cells are long)."""
+    line = _all_quoted if dialect.quote_all else _minimally_quoted
+    delimiter = dialect.delimiter
+    lines = ["\ufeff" if dialect.bom else "", line(header, delimiter)]
     if dialect.spreadsheet:
         phones = set(phone_columns)
         cleaners = [defuse_phone if name in phones else defuse for name in header]
-        rows = ([clean(cell) for clean, cell in zip(cleaners, row, strict=True)] for row in rows)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+        # Most cells start with a letter or a digit, or are empty: only the others go through a cleaner.
+        rows = ([cell if not cell or cell[0] not in _NEEDS_A_LOOK else clean(cell)
+                 for clean, cell in zip(cleaners, row, strict=True)] for row in rows)
+    lines += [line(row, delimiter) for row in rows]
+    return "".join(lines).encode("utf-8")
+
+
+_NEEDS_A_LOOK = _FORMULA_START | frozenset(_LOOK_THROUGH)
+
+
+def _minimally_quoted(row: Sequence[str], delimiter: str) -> str:
+    """csv.QUOTE_MINIMAL: a cell holding the delimiter, a quote or a line break is quoted, its quotes
+    doubled; so is a row of one empty cell, which would otherwise read as no row at all."""
+    text = delimiter.join(row)
+    if '"' not in text and "\n" not in text and "\r" not in text and text.count(delimiter) == len(row) - 1:
+        return text + "\r\n" if text or len(row) != 1 else '""\r\n'
+    return delimiter.join([_quoted(cell) if _needs_quotes(cell, delimiter) else cell for cell in row]) + "\r\n"
+
+
+def _needs_quotes(cell: str, delimiter: str) -> bool:
+    return delimiter in cell or '"' in cell or "\n" in cell or "\r" in cell
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def _all_quoted(row: Sequence[str], delimiter: str) -> str:
+    """csv.QUOTE_ALL: every cell quoted, quotes inside doubled."""
+    if '"' in "".join(row):
+        row = [cell.replace('"', '""') for cell in row]
+    return '"' + f'"{delimiter}"'.join(row) + '"\r\n'

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, NamedTuple
 
 from pressctl.contacts.model import Contact
 from pressctl.errors import InputError
@@ -18,8 +19,7 @@ _PLAIN_NATIONAL = re.compile(r"0[1-9][0-9 .\-]*[0-9]")
 _SEPARATORS = str.maketrans("", "", " .-")
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedPhone:
+class ResolvedPhone(NamedTuple):
     type: str  # mobile, work, home, fax or other
     e164: str
     label: str | None
@@ -33,17 +33,16 @@ class PhoneResolver:
     contact. Two plain forms have a unique E.164 form without parsing: an international number without a
     trunk prefix (its digits), and a national number with the trunk prefix 0 in a region whose only
     national prefix is a plain 0 (country code plus the digits after the 0). Only the others are parsed.
-    Either way the number must be valid (`is_valid_number` on the country code and national digits costs a
-    fraction of a parse): an invalid number is left out and counted, never written as if it were E.164.
+    Either way the number must be valid (see `is_valid`): an invalid number is left out and counted, never
+    written as if it were E.164.
     """
 
     def __init__(self) -> None:
-        # Importing phones turns on phonenumbers' pattern cache, which halves the cost of a validity check.
+        # Importing phones turns on phonenumbers' pattern cache, which halves the cost of a parse.
         import pressctl.contacts.phones  # noqa: F401
 
         # (number, region) -> (E.164, extension or None), or None when the number does not resolve
         self._cache: dict[tuple[str, str | None], tuple[str, str | None] | None] = {}
-        self._country_codes: frozenset[int] | None = None
         self._trunk_zero_regions: dict[str, int | None] = {}
 
     def e164(self, number: str, region: str | None) -> str | None:
@@ -53,12 +52,10 @@ class PhoneResolver:
     def resolve(self, number: str, region: str | None) -> tuple[str, str | None] | None:
         """(E.164, extension or None), or None when the number is not valid."""
         key = (number, region)
-        try:
+        if key in self._cache:
             return self._cache[key]
-        except KeyError:
-            pass
         text = number.strip()
-        fast = self._plain(text) or self._plain_national(text, region)
+        fast = _plain(text) or self._plain_national(text, region)
         value = (fast, None) if fast else _parsed(number, region)
         self._cache[key] = value
         return value
@@ -66,36 +63,16 @@ class PhoneResolver:
     def phones(self, contact: Contact, unresolved: Counter[str] | None = None) -> list[ResolvedPhone]:
         resolved = []
         region = contact.phone_region
+        cache = self._cache
         for phone in contact.phones:
-            value = self.resolve(phone.number, region)
+            key = (phone.number, region)
+            value = cache[key] if key in cache else self.resolve(phone.number, region)
             if value is None:
                 if unresolved is not None:
                     unresolved["unresolved phone"] += 1
                 continue
             resolved.append(ResolvedPhone(phone.type or "other", value[0], phone.label, value[1]))
         return resolved
-
-    def _plain(self, number: str) -> str | None:
-        if not _PLAIN_INTERNATIONAL.fullmatch(number):
-            return None
-        digits = number[1:].translate(_SEPARATORS)
-        if self._country_codes is None:
-            from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
-            self._country_codes = frozenset(COUNTRY_CODE_TO_REGION_CODE)
-        for length in (1, 2, 3):
-            if int(digits[:length]) in self._country_codes:
-                national = digits[length:]
-                # A leading 0 is either a trunk prefix to drop or (Italy) part of the number: let
-                # phonenumbers decide.
-                if not national or national.startswith("0") or len(digits) > 15:
-                    return None
-                return self._valid(int(digits[:length]), national)
-        return None
-
-    def _valid(self, country_code: int, national: str) -> str | None:
-        """`+` E.164 when the number is valid, else None (the slow path then gives the same answer)."""
-        return f"+{country_code}{national}" if is_valid(country_code, national) else None
 
     def _plain_national(self, number: str, region: str | None) -> str | None:
         if region is None or not _PLAIN_NATIONAL.fullmatch(number):
@@ -111,49 +88,99 @@ class PhoneResolver:
         if country is None:
             return None
         national = number[1:].translate(_SEPARATORS)
-        return self._valid(country, national) if len(f"{country}{national}") <= 15 else None
+        return _if_valid(country, national) if len(f"{country}{national}") <= 15 else None
+
+
+def _plain(number: str) -> str | None:
+    """E.164 for a plain international number (`+31 6 12345678`) that is valid, else None."""
+    if not _PLAIN_INTERNATIONAL.fullmatch(number):
+        return None
+    digits = number[1:].replace(" ", "").replace("-", "").replace(".", "")
+    codes = _country_codes()
+    for length in (1, 2, 3):
+        if digits[:length] in codes:
+            national = digits[length:]
+            # A leading 0 is either a trunk prefix to drop or (Italy) part of the number: let
+            # phonenumbers decide.
+            if not national or national.startswith("0") or len(digits) > 15:
+                return None
+            return _if_valid(int(digits[:length]), national)
+    return None
+
+
+def _if_valid(country_code: int, national: str) -> str | None:
+    """`+` E.164 when the number is valid, else None (the slow path then gives the same answer)."""
+    return f"+{country_code}{national}" if is_valid(country_code, national) else None
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+    return frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
 
 
 # The kinds of number in phonenumbers' metadata, the common ones first: a number is valid when it matches
 # its region's general pattern and the pattern of at least one kind.
 _KINDS = ("mobile", "fixed_line", "toll_free", "premium_rate", "shared_cost", "voip", "personal_number", "pager",
           "uan", "voicemail")
+# (country code, length of the national number) -> a test of the national number
+_VALIDITY: dict[tuple[int, int], Callable[[str], object]] = {}
 
 
 def is_valid(country_code: int, national: str) -> bool:
     """phonenumbers.is_valid_number for a number given as country code and national digits, in a
     fraction of its time.
 
-    is_valid_number asks which kind a number is, trying every kind's pattern in a fixed order (premium
-    rate first) even though the answer needed here is only whether any kind matches. For a country code
-    that belongs to one region, this tries the general pattern and then the kinds, mobile and fixed line
-    first, and stops at the first match; the answer is the same (tests/test_export_phones.py compares the
-    two). Country codes shared by several regions (+1, +7, +44 …) and non-geographic ones go to
-    is_valid_number itself."""
+    is_valid_number asks which kind a number is, trying every kind's pattern in turn (premium rate
+    first), each a separate call, even though the answer needed here is only whether any kind matches.
+    For a country code that belongs to one region, the general pattern and the patterns of every kind
+    whose lengths allow the number's length are compiled once into one expression per (country code,
+    length), so a check is one dictionary lookup and one match; the answer is the same
+    (tests/test_export_phones.py compares the two). Country codes shared by several regions (+1, +7,
+    +44 …) and non-geographic ones go to is_valid_number itself."""
+    key = (country_code, len(national))
+    test = _VALIDITY.get(key)
+    if test is None:
+        test = _VALIDITY[key] = _validity_test(country_code, len(national))
+    return bool(test(national))
+
+
+def _validity_test(country_code: int, length: int) -> Callable[[str], object]:
     import phonenumbers
 
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
     if len(regions) != 1 or regions[0] == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
-        number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
-        return bool(phonenumbers.is_valid_number(number))
+        return partial(_is_valid_number, country_code)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(regions[0])
-    if metadata is None or not _matches(national, metadata.general_desc):
-        return False
-    return any(_matches(national, getattr(metadata, kind)) for kind in _KINDS)
+    general = metadata.general_desc if metadata is not None else None
+    if metadata is None or general is None or not _fits(general, length):
+        return _never
+    kinds = [desc.national_number_pattern for desc in (getattr(metadata, kind) for kind in _KINDS)
+             if _fits(desc, length)]
+    if not kinds:
+        return _never
+    # The lookahead holds the general pattern to the whole number; then any one kind must match it whole.
+    alternatives = "|".join(f"(?:{pattern})" for pattern in kinds)
+    return re.compile(f"(?=(?:{general.national_number_pattern})\\Z)(?:{alternatives})").fullmatch
 
 
-def _matches(national: str, desc: Any) -> bool:
-    """The number fits a kind's lengths and pattern, as phonenumbers tests it."""
+def _fits(desc: Any, length: int) -> bool:
+    """A kind exists in the metadata and allows numbers of this length, as phonenumbers tests it."""
     if desc is None or not desc.national_number_pattern:
         return False
-    if desc.possible_length and len(national) not in desc.possible_length:
-        return False
-    return _pattern(desc.national_number_pattern).fullmatch(national) is not None
+    return not desc.possible_length or length in desc.possible_length
 
 
-@lru_cache(maxsize=4096)
-def _pattern(source: str) -> re.Pattern[str]:
-    return re.compile(source)
+def _is_valid_number(country_code: int, national: str) -> bool:
+    import phonenumbers
+
+    return bool(phonenumbers.is_valid_number(
+        phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))))
+
+
+def _never(national: str) -> bool:
+    return False
 
 
 def _parsed(number: str, region: str | None) -> tuple[str, str | None] | None:
