@@ -20,6 +20,7 @@ from pressctl.contacts.load import open_book
 from pressctl.export import CONTACT_TARGETS
 from pressctl.export.contacts import Selection, export_contacts
 from pressctl.export.csvfile import defuse, defuse_phone
+from pressctl.export.fields import ResolvedPhone
 from pressctl.export.vcard import fold, uid
 
 GOLDEN_EXPORT = GOLDEN / "export"
@@ -364,3 +365,58 @@ def test_a_malformed_source_date_epoch_is_a_usage_error(workspace: Path, runner,
     assert result.stderr == (f"error: SOURCE_DATE_EPOCH is {epoch!r}, not a number of seconds since 1970\n"
                              "  hint: unset it, or set it to a Unix time such as 1719381600\n")
     assert not Path("out.vcf").exists()
+
+
+TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)) | st.sampled_from('"\\\n\t,;é'), max_size=12)
+RESOLVED = st.builds(ResolvedPhone, type=st.sampled_from(["mobile", "work", "fax", "other"]),
+                     e164=st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True),
+                     label=st.none() | TEXT, extension=st.none() | st.from_regex(r"[0-9]{1,5}", fullmatch=True))
+
+
+@given(id_=TEXT, role=st.none() | TEXT, organisation=st.none() | TEXT, languages=st.lists(TEXT, max_size=3),
+       lists=st.lists(TEXT, max_size=3), timezone=st.none() | TEXT, phones=st.lists(RESOLVED, max_size=3))
+@settings(max_examples=400, deadline=None)
+def test_listmonk_attributes_are_the_json_dumps_text(id_: str, role: str | None, organisation: str | None,
+                                                     languages: list[str], lists: list[str], timezone: str | None,
+                                                     phones: list[ResolvedPhone]) -> None:
+    from pressctl.contacts.model import Contact
+    from pressctl.export.listmonk import attributes, attributes_json
+
+    contact = Contact(index=0, id=id_, name="A Name", role=role, organisation=organisation,
+                      languages=tuple(languages), lists=tuple(lists), timezone=timezone)
+    expected = json.dumps(attributes(contact, phones), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert attributes_json(contact, phones) == expected
+
+
+@given(name=TEXT.filter(str.strip), role=st.none() | TEXT, languages=st.lists(TEXT, max_size=3),
+       lists=st.lists(TEXT, max_size=2), extensions=st.dictionaries(st.from_regex(r"x-[a-z]{1,5}", fullmatch=True),
+                                                                    st.none() | TEXT | st.integers(), max_size=2))
+@settings(max_examples=200, deadline=None)
+def test_the_json_target_is_laid_out_as_json_dumps_indent_2(name: str, role: str | None, languages: list[str],
+                                                            lists: list[str], extensions: dict[str, object]) -> None:
+    from pressctl.contacts.model import Contact, ContactBook, Phone
+
+    contacts = tuple(Contact(index=n, id=f"c{n}", name=name, role=role, languages=tuple(languages),
+                             lists=tuple(lists), extensions=extensions,
+                             phones=(Phone("+31 6 51280210", "mobile", name),) * n) for n in range(3))
+    data = export_contacts(ContactBook("contacts.yaml", None, "international", contacts), "json").data
+    assert data == (json.dumps(json.loads(data), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize(("target", "role", "refused"), [
+    ("constant-contact", "r" * 50, None),
+    ("constant-contact", "r" * 51, "Job Title is 51 characters long; constant-contact takes at most 50"),
+    ("mailchimp", "€" * 85, None),  # 255 bytes in UTF-8
+    ("mailchimp", "€" * 85 + "r", "Job Title is 256 bytes long; mailchimp takes at most 255"),
+])
+def test_field_limits_hold_at_the_edge(target: str, role: str, refused: str | None) -> None:
+    from pressctl.contacts.model import Contact, ContactBook
+    from pressctl.errors import InputError
+
+    contact = Contact(index=0, id="edge", name="Edge Case", role=role, email="edge@example.org")
+    book = ContactBook("contacts.yaml", None, "international", (contact,))
+    if refused is None:
+        assert role in export_contacts(book, target).data.decode("utf-8")
+    else:
+        with pytest.raises(InputError, match=refused):
+            export_contacts(book, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import gt
 
 from pressctl.contacts.model import Contact
 from pressctl.export.csvfile import Dialect, write_csv
@@ -13,6 +14,7 @@ HEADER = ("Email Address", "First Name", "Last Name", "Job Title", "Company", *P
 # Constant Contact KB 37423: the standard headings' character limits.
 LIMITS = {"Email Address": 80, "First Name": 50, "Last Name": 50, "Job Title": 50, "Company": 50,
           "Phone Number - Work": 25, "Phone Number - Home": 25, "Phone Number - Mobile": 25}
+_LIMITS_IN_ORDER = tuple(LIMITS[column] for column in HEADER)
 DIALECT = Dialect(spreadsheet=True)
 
 
@@ -25,7 +27,8 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         given, family = split_name(contact)
         row = (contact.email or "", given, family, contact.role or "", contact.organisation or "",
                *(ctx.number(contact, p) for p in chosen))
-        for column, value in zip(HEADER, row, strict=True):
-            ctx.limit(contact, column, value, LIMITS[column])
+        if any(map(gt, map(len, row), _LIMITS_IN_ORDER)):
+            for column, value in zip(HEADER, row, strict=True):
+                ctx.limit(contact, column, value, LIMITS[column])
         rows.append(row)
     return write_csv(HEADER, rows, DIALECT, phone_columns=PHONE_COLUMNS.values())

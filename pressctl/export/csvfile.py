@@ -66,15 +66,10 @@ def _minimally_quoted(row: Sequence[str], delimiter: str) -> str:
     text = delimiter.join(row)
     if '"' not in text and "\n" not in text and "\r" not in text and text.count(delimiter) == len(row) - 1:
         return text + "\r\n" if text or len(row) != 1 else '""\r\n'
-    return delimiter.join([_quoted(cell) if _needs_quotes(cell, delimiter) else cell for cell in row]) + "\r\n"
-
-
-def _needs_quotes(cell: str, delimiter: str) -> bool:
-    return delimiter in cell or '"' in cell or "\n" in cell or "\r" in cell
-
-
-def _quoted(cell: str) -> str:
-    return '"' + cell.replace('"', '""') + '"'
+    return delimiter.join([
+        '"' + cell.replace('"', '""') + '"'
+        if cell and (delimiter in cell or '"' in cell or "\n" in cell or "\r" in cell) else cell
+        for cell in row]) + "\r\n"
 
 
 def _all_quoted(row: Sequence[str], delimiter: str) -> str:

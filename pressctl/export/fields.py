@@ -206,11 +206,14 @@ def first_of(phones: list[ResolvedPhone], *types: str) -> ResolvedPhone | None:
 def split_name(contact: Contact) -> tuple[str, str]:
     """(given, family): `x-given-name`/`x-family-name` when set, else the last word with the lower-case
     particles before it (`Marieke van Dijk` → `Marieke`, `van Dijk`)."""
-    given = contact.extensions.get("x-given-name")
-    family = contact.extensions.get("x-family-name")
-    if given is not None or family is not None:
-        return str(given or ""), str(family or "")
+    if contact.extensions:
+        given = contact.extensions.get("x-given-name")
+        family = contact.extensions.get("x-family-name")
+        if given is not None or family is not None:
+            return str(given or ""), str(family or "")
     words = contact.name.split()
+    if len(words) == 2:
+        return words[0], words[1]
     if len(words) < 2:
         return contact.name.strip(), ""
     start = len(words) - 1

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 HEADER = ("Email Address", "First Name", "Last Name", "Phone Number", "Company", "Job Title", "Language", "Tags")
 TEXT_FIELD_BYTES = 255  # Mailchimp clips longer text fields
+TEXT_COLUMNS = ("First Name", "Last Name", "Company", "Job Title", "Language")
 TAG_CHARACTERS = 100
 
 
@@ -27,12 +28,12 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         main = primary(phones)
         ctx.no_column(len(phones) - (main is not None))
         given, family = split_name(contact)
-        text = {"First Name": given, "Last Name": family, "Company": contact.organisation or "",
-                "Job Title": contact.role or "", "Language": ", ".join(contact.languages)}
-        for column, value in text.items():
-            ctx.limit(contact, column, value, TEXT_FIELD_BYTES, unit="bytes")
-        rows.append((contact.email or "", text["First Name"], text["Last Name"], ctx.number(contact, main),
-                     text["Company"], text["Job Title"], text["Language"], _tags(contact, ctx, checked_tags)))
+        text = (given, family, contact.organisation or "", contact.role or "", ", ".join(contact.languages))
+        if max(map(len, text)) * 4 > TEXT_FIELD_BYTES:  # some value may be too long in UTF-8: measure
+            for column, value in zip(TEXT_COLUMNS, text, strict=True):
+                ctx.limit(contact, column, value, TEXT_FIELD_BYTES, unit="bytes")
+        rows.append((contact.email or "", text[0], text[1], ctx.number(contact, main), text[2], text[3], text[4],
+                     _tags(contact, ctx, checked_tags)))
     return write_csv(HEADER, rows, Dialect())
 
 

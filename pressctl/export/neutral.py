@@ -32,36 +32,35 @@ def _tel(phone: ResolvedPhone) -> str:
 def json_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     """Laid out exactly as json.dumps(records, indent=2) would, but written directly: with `indent`,
     json falls back to its pure-Python encoder, which made this the slowest target."""
-    records = [_json_record(contact, ctx) for contact in contacts]
+    arrays: dict[tuple[str, ...], str] = {}  # languages and lists: a few distinct ones, written once each
+    records = [_json_record(contact, ctx.phones(contact), arrays) for contact in contacts]
     if not records:
         return b"[]\n"
     return ("[\n" + ",\n".join(records) + "\n]\n").encode("utf-8")
 
 
-def _json_record(contact: Contact, ctx: ExportContext) -> str:
-    phones = ctx.phones(contact)
+def _json_record(contact: Contact, phones: list[ResolvedPhone], arrays: dict[tuple[str, ...], str]) -> str:
     main = primary(phones)
-    phone_items = [f'{{\n{_IN * 4}"type": {_text(p.type)},\n{_IN * 4}"number": {_text(p.e164)},\n'
-                   f'{_IN * 4}"label": {_text(p.label)},\n{_IN * 4}"extension": {_text(p.extension)}\n{_IN * 3}}}'
-                   for p in phones]
-    fields = [
-        ("id", _text(contact.id)),
-        ("name", _text(contact.name)),
-        ("role", _text(contact.role)),
-        ("organisation", _text(contact.organisation)),
-        ("email", _text(contact.email)),
-        ("phone", _text(main.e164 if main else None)),
-        ("phones", _array(phone_items)),
-        ("languages", _array([_text(tag) for tag in contact.languages])),
-        ("lists", _array([_text(name) for name in contact.lists])),
-        ("timezone", _text(contact.timezone)),
-        ("attributes", _attributes(contact)),
-    ]
-    body = ",\n".join(f"{_IN * 2}{_text(key)}: {value}" for key, value in fields)
-    return f"{_IN}{{\n{body}\n{_IN}}}"
+    if phones:
+        phone_items = ",\n".join(
+            f'{_IN3}{{\n{_IN4}"type": {_text(p.type)},\n{_IN4}"number": {_text(p.e164)},\n'
+            f'{_IN4}"label": {_text(p.label)},\n{_IN4}"extension": {_text(p.extension)}\n{_IN3}}}' for p in phones)
+        phone_array = f"[\n{phone_items}\n{_IN2}]"
+    else:
+        phone_array = "[]"
+    if contact.languages not in arrays:
+        arrays[contact.languages] = _array([_text(tag) for tag in contact.languages])
+    if contact.lists not in arrays:
+        arrays[contact.lists] = _array([_text(name) for name in contact.lists])
+    return (f'{_IN}{{\n{_IN2}"id": {_text(contact.id)},\n{_IN2}"name": {_text(contact.name)},\n'
+            f'{_IN2}"role": {_text(contact.role)},\n{_IN2}"organisation": {_text(contact.organisation)},\n'
+            f'{_IN2}"email": {_text(contact.email)},\n{_IN2}"phone": {_text(main.e164 if main else None)},\n'
+            f'{_IN2}"phones": {phone_array},\n{_IN2}"languages": {arrays[contact.languages]},\n'
+            f'{_IN2}"lists": {arrays[contact.lists]},\n{_IN2}"timezone": {_text(contact.timezone)},\n'
+            f'{_IN2}"attributes": {_attributes(contact)}\n{_IN}}}')
 
 
-_IN = "  "
+_IN, _IN2, _IN3, _IN4 = "  ", "    ", "      ", "        "
 _escape = json.encoder.encode_basestring  # the C function json.dumps(ensure_ascii=False) uses
 
 
@@ -73,11 +72,11 @@ def _array(items: list[str]) -> str:
     """A list nested in a record, at json's indent=2 layout."""
     if not items:
         return "[]"
-    return "[\n" + ",\n".join(f"{_IN * 3}{item}" for item in items) + f"\n{_IN * 2}]"
+    return "[\n" + ",\n".join(f"{_IN3}{item}" for item in items) + f"\n{_IN2}]"
 
 
 def _attributes(contact: Contact) -> str:
     if not contact.extensions:
         return "{}"
     nested = json.dumps(dict(contact.extensions), ensure_ascii=False, indent=2, default=str)
-    return nested.replace("\n", "\n" + _IN * 2)
+    return nested.replace("\n", "\n" + _IN2)

@@ -21,24 +21,31 @@ ALL_PHONE_COLUMNS = ("Business Fax", "Business Phone", "Business Phone 2", "Home
 DIALECT = Dialect(bom=True, quote_all=True, spreadsheet=True)
 
 
+# Column positions, so that a row is filled as a list rather than a dict per contact.
+_FIRST, _LAST, _COMPANY, _JOB, _CATEGORIES, _EMAIL, _EMAIL_TYPE, _DISPLAY, _LANGUAGE = (HEADER.index(name) for name in (
+    "First Name", "Last Name", "Company", "Job Title", "Categories", "E-mail Address", "E-mail Type",
+    "E-mail Display Name", "Language"))
+_PHONE_SLOTS = {kind: tuple(HEADER.index(name) for name in names) for kind, names in PHONE_COLUMNS.items()}
+
+
 def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     rows = []
     for contact in contacts:
-        given, family = split_name(contact)
-        cells = dict.fromkeys(HEADER, "")
-        cells.update({"First Name": given, "Last Name": family, "Company": contact.organisation or "",
-                      "Job Title": contact.role or "", "Categories": _categories(contact, ctx),
-                      "Language": ";".join(contact.languages)})
+        cells = [""] * len(HEADER)
+        cells[_FIRST], cells[_LAST] = split_name(contact)
+        cells[_COMPANY] = contact.organisation or ""
+        cells[_JOB] = contact.role or ""
+        cells[_CATEGORIES] = _categories(contact, ctx)
+        cells[_LANGUAGE] = ";".join(contact.languages)
         if contact.email:
-            cells.update({"E-mail Address": contact.email, "E-mail Type": "SMTP",
-                          "E-mail Display Name": contact.name})
+            cells[_EMAIL], cells[_EMAIL_TYPE], cells[_DISPLAY] = contact.email, "SMTP", contact.name
         for phone in ctx.phones(contact):
-            free = next((c for c in PHONE_COLUMNS[phone.type] if not cells[c]), None)
+            free = next((slot for slot in _PHONE_SLOTS[phone.type] if not cells[slot]), None)
             if free is None:
                 ctx.no_column(1)
             else:
                 cells[free] = ctx.number(contact, phone)
-        rows.append(list(cells.values()))
+        rows.append(cells)
     return write_csv(HEADER, rows, DIALECT, phone_columns=ALL_PHONE_COLUMNS)
 
 

@@ -63,34 +63,67 @@ def uid(contact_id: str) -> str:
 
 def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     revision = _revision()
-    return b"".join(_card(contact, ctx, revision) for contact in contacts)
+    shared = _SharedLines()
+    return "".join([_card(contact, ctx, revision, shared) for contact in contacts]).encode("utf-8")
 
 
-def _card(contact: Contact, ctx: ExportContext, revision: str | None) -> bytes:
+class _SharedLines:
+    """The lines many contacts have in common (an outlet, a role, the same lists and languages), escaped
+    once per distinct value."""
+
+    def __init__(self) -> None:
+        self.org: dict[str, str] = {}
+        self.title: dict[str, str] = {}
+        self.tail: dict[tuple[tuple[str, ...], tuple[str, ...], str | None], str] = {}
+
+    def organisation(self, value: str) -> str:
+        if value not in self.org:
+            self.org[value] = f"ORG:{escape_component(value)}\r\n"
+        return self.org[value]
+
+    def role(self, value: str) -> str:
+        if value not in self.title:
+            self.title[value] = f"TITLE:{escape_text(value)}\r\n"
+        return self.title[value]
+
+    def languages_lists_timezone(self, contact: Contact) -> str:
+        key = (contact.languages, contact.lists, contact.timezone)
+        if key not in self.tail:
+            lines = [f"LANG;PREF={n}:{escape_text(tag)}" for n, tag in enumerate(contact.languages, start=1)]
+            if contact.lists:
+                lines.append("CATEGORIES:" + ",".join(escape_text(name) for name in contact.lists))
+            if contact.timezone:
+                lines.append(f"TZ:{escape_text(contact.timezone)}")
+            self.tail[key] = "".join(line + "\r\n" for line in lines)
+        return self.tail[key]
+
+
+def _card(contact: Contact, ctx: ExportContext, revision: str | None, shared: _SharedLines) -> str:
+    """One card as text with CRLF line ends, folded."""
     given, family = split_name(contact)
-    lines = ["BEGIN:VCARD", "VERSION:4.0", f"UID:{uid(contact.id)}", "KIND:individual",
-             f"FN:{escape_text(contact.name)}", f"N:{escape_component(family)};{escape_component(given)};;;"]
+    parts = [f"BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid(contact.id)}\r\nKIND:individual\r\n"
+             f"FN:{escape_text(contact.name)}\r\nN:{escape_component(family)};{escape_component(given)};;;\r\n"]
     if contact.organisation:
-        lines.append(f"ORG:{escape_component(contact.organisation)}")
+        parts.append(shared.organisation(contact.organisation))
     if contact.role:
-        lines.append(f"TITLE:{escape_text(contact.role)}")
+        parts.append(shared.role(contact.role))
     if contact.email:
-        lines.append(f"EMAIL;TYPE=work:{escape_text(contact.email)}")
+        parts.append(f"EMAIL;TYPE=work:{escape_text(contact.email)}\r\n")
     phones = ctx.phones(contact)
     main = primary(phones)
     for phone in phones:
         pref = ";PREF=1" if phone is main else ""
         ext = f";ext={phone.extension}" if phone.extension else ""  # RFC 3966 §5.1.5
-        lines.append(f"TEL;VALUE=uri{pref};TYPE={TEL_TYPES[phone.type]}:tel:{phone.e164}{ext}")
-    lines.extend(f"LANG;PREF={n}:{escape_text(tag)}" for n, tag in enumerate(contact.languages, start=1))
-    if contact.lists:
-        lines.append("CATEGORIES:" + ",".join(escape_text(name) for name in contact.lists))
-    if contact.timezone:
-        lines.append(f"TZ:{escape_text(contact.timezone)}")
+        parts.append(f"TEL;VALUE=uri{pref};TYPE={TEL_TYPES[phone.type]}:tel:{phone.e164}{ext}\r\n")
+    parts.append(shared.languages_lists_timezone(contact))
     if revision:
-        lines.append(f"REV:{revision}")
-    lines.append("END:VCARD")
-    return b"\r\n".join([fold(line) for line in lines]) + b"\r\n"
+        parts.append(f"REV:{revision}\r\n")
+    parts.append("END:VCARD\r\n")
+    card = "".join(parts)
+    # Folding looks at octets; a card in ASCII whose lines are all short (most cards) needs none.
+    if card.isascii() and max(map(len, card.split("\r\n"))) <= LINE_OCTETS:
+        return card
+    return "".join(fold(line).decode("utf-8") + "\r\n" for line in card.split("\r\n")[:-1])
 
 
 def _revision() -> str | None:
