@@ -7,7 +7,7 @@ from operator import gt
 
 from pressctl.contacts.model import Contact
 from pressctl.export.csvfile import Dialect, write_csv
-from pressctl.export.fields import ExportContext, first_of, split_name
+from pressctl.export.fields import ExportContext, ResolvedPhone, split_name
 
 PHONE_COLUMNS = {"work": "Phone Number - Work", "home": "Phone Number - Home", "mobile": "Phone Number - Mobile"}
 HEADER = ("Email Address", "First Name", "Last Name", "Job Title", "Company", *PHONE_COLUMNS.values())
@@ -22,7 +22,10 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     rows = []
     for contact in contacts:
         phones = ctx.phones(contact)
-        chosen = [first_of(phones, kind) for kind in PHONE_COLUMNS]
+        first: dict[str, ResolvedPhone] = {}
+        for phone in phones:
+            first.setdefault(phone.type, phone)
+        chosen = [first.get(kind) for kind in PHONE_COLUMNS]
         ctx.no_column(len(phones) - sum(p is not None for p in chosen))
         given, family = split_name(contact)
         row = (contact.email or "", given, family, contact.role or "", contact.organisation or "",

@@ -26,6 +26,9 @@ class ResolvedPhone(NamedTuple):
     extension: str | None = None  # `ext. 12` as written after the number: digits only
 
 
+_UNSEEN = ("", None)  # a cache value no resolution gives: the key is not in the cache yet
+
+
 class PhoneResolver:
     """Turns numbers as written into E.164, each distinct (number, region) once.
 
@@ -62,11 +65,12 @@ class PhoneResolver:
 
     def phones(self, contact: Contact, unresolved: Counter[str] | None = None) -> list[ResolvedPhone]:
         resolved = []
-        region = contact.phone_region
+        region = contact.region or contact.default_region  # Contact.phone_region, without a property call
         cache = self._cache
         for phone in contact.phones:
-            key = (phone.number, region)
-            value = cache[key] if key in cache else self.resolve(phone.number, region)
+            value = cache.get((phone.number, region), _UNSEEN)
+            if value is _UNSEEN:
+                value = self.resolve(phone.number, region)
             if value is None:
                 if unresolved is not None:
                     unresolved["unresolved phone"] += 1
