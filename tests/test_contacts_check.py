@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pressctl.cli import app
-from tests.conftest import GOLDEN, REPO, require_tool
+from tests.conftest import GOLDEN, REPO, UPDATE_GOLDEN, require_tool
 
 BAD = REPO / "tests" / "data" / "contacts-bad.yaml"
 
@@ -56,7 +55,7 @@ def test_golden_output(runner: CliRunner, fmt: str, monkeypatch: pytest.MonkeyPa
     code, out, _ = check(runner, BAD.name, "--format", fmt)
     assert code == 1
     golden = GOLDEN / "contacts" / f"check.{fmt}"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if UPDATE_GOLDEN:
         golden.write_text(out, encoding="utf-8")
     assert out == golden.read_text(encoding="utf-8")
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 from pressctl.findings import RULES
-from tests.conftest import REPO
+from tests.conftest import REPO, UPDATE_GOLDEN
 
 GROUPS = [("F", "The file"), ("C", "Contacts"), ("E", "Email addresses"), ("P", "Phone numbers"),
           ("L", "Languages, regions and time zones"), ("R", "Releases (`pressctl release check`)")]
@@ -30,7 +29,7 @@ def test_every_rule_is_documented_exactly() -> None:
     path = REPO / "docs" / "checks.md"
     text = path.read_text(encoding="utf-8")
     pattern = re.compile(r"(<!-- rules:start[^\n]*-->\n)(.*?)(<!-- rules:end -->)", re.S)
-    if os.environ.get("UPDATE_GOLDEN"):
+    if UPDATE_GOLDEN:
         text = pattern.sub(lambda m: m.group(1) + rules_tables() + m.group(3), text)
         path.write_text(text, encoding="utf-8")
     match = pattern.search(text)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, require_tool
+from conftest import GOLDEN, UPDATE_GOLDEN, require_tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,7 +74,7 @@ def test_each_target_matches_its_golden_file(workspace: Path, runner, target: st
     result = runner.invoke(app, ["export", "contacts", "--to", target, "-o", str(out)])
     assert result.exit_code == 0, result.output
     golden = GOLDEN_EXPORT / f"contacts-{target}.{EXTENSIONS.get(target, 'csv')}"
-    if os.environ.get("PRESSCTL_UPDATE_GOLDEN"):
+    if UPDATE_GOLDEN:
         golden.write_bytes(out.read_bytes())
     assert out.read_bytes() == golden.read_bytes()
 
@@ -277,6 +277,17 @@ def test_vcard_parses_back_with_vobject(tmp_path: Path) -> None:
     assert tels[0].params["TYPE"] == ["cell"] and tels[0].params["PREF"] == ["1"]
     assert tels[1].params["TYPE"] == ["work", "fax"]
     assert card.uid.value == uid("long-card")
+
+
+def test_an_ascii_card_with_a_long_line_is_folded_too(tmp_path: Path) -> None:
+    import vobject
+
+    role = "Night editor for " + ", ".join(f"desk {n}" for n in range(20))
+    book = f"version: 1\ncontacts:\n  - {{id: plain, name: Plain Name, role: '{role}'}}\n"
+    data = export_contacts(open_book(_book(tmp_path, book)), "vcard").data
+    assert data.isascii() and b"\r\n " in data
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    assert vobject.readOne(data.decode("utf-8")).title.value == role
 
 
 def test_every_example_card_parses_with_vobject(workspace: Path) -> None:

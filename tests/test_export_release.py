@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.utils import getaddresses
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import GOLDEN
+from conftest import GOLDEN, UPDATE_GOLDEN
 
 from pressctl.cli import app
 from pressctl.export.campaign import export_release
@@ -41,7 +40,7 @@ def test_campaign_json_matches_schema_and_golden(with_list_ids: Path, runner, ta
     data = Path("campaign.json").read_bytes()
     _validator(target).validate(json.loads(data))
     golden = GOLDEN / "export" / f"release-{target}.json"
-    if os.environ.get("PRESSCTL_UPDATE_GOLDEN"):
+    if UPDATE_GOLDEN:
         golden.write_bytes(data)
     assert data == golden.read_bytes()
 
@@ -53,7 +52,7 @@ def test_html_is_a_standalone_document_with_inlined_css(with_list_ids: Path, run
     assert html.startswith("<!DOCTYPE html>") and 'lang="en"' in html
     assert 'class="preheader"' in html and 'style="' in html
     golden = GOLDEN / "export" / "release-html.html"
-    if os.environ.get("PRESSCTL_UPDATE_GOLDEN"):
+    if UPDATE_GOLDEN:
         golden.write_text(html)
     assert html == golden.read_text()
 

@@ -13,7 +13,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, REPO, find_executable, require_tool
+from conftest import GOLDEN, REPO, UPDATE_GOLDEN, find_executable, require_tool
 
 from pressctl.cli import app
 from pressctl.config import load_config
@@ -23,7 +23,6 @@ from pressctl.render import preheader_for, render_html, render_text, subject_for
 
 EXAMPLE = "releases/2024-06-26-three-port-wage-deal.md"
 FROZEN = "1719295200"  # 2024-06-25 06:00 UTC
-UPDATE = os.environ.get("PRESSCTL_UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +32,9 @@ def frozen_date(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def golden(name: str, data: bytes) -> None:
     path = GOLDEN / "render" / name
-    if UPDATE:
+    if UPDATE_GOLDEN:
         path.write_bytes(data)
-    assert data == path.read_bytes(), f"{name} differs from the golden file; PRESSCTL_UPDATE_GOLDEN=1 rewrites it"
+    assert data == path.read_bytes(), f"{name} differs from the golden file; UPDATE_GOLDEN=1 rewrites it"
 
 
 def parts(workspace: Path):  # type: ignore[no-untyped-def]
