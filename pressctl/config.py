@@ -108,10 +108,11 @@ def _build(data: dict[str, Any], display: str) -> Config:
     if not isinstance(exports, list) or not all(isinstance(job, dict) for job in exports):
         raise UsageError("`export` must be a list of tables ([[export]])", path=display)
     email = EmailSettings(**tables["email"])
-    for key in ("list_unsubscribe", "list_unsubscribe_mailto"):
-        value = getattr(email, key)
-        if value and not value.startswith(("https://", "http://", "mailto:")):
-            raise UsageError(f"`email.{key}` must be an https:// URL or a mailto: address", path=display)
+    if email.list_unsubscribe and not email.list_unsubscribe.startswith(("https://", "http://", "mailto:")):
+        raise UsageError("`email.list_unsubscribe` must be an https:// URL or a mailto: address", path=display)
+    if email.list_unsubscribe_mailto and not email.list_unsubscribe_mailto.startswith("mailto:"):
+        raise UsageError("`email.list_unsubscribe_mailto` must be a mailto: address", path=display,
+                         hint='for example "mailto:press@example.org?subject=unsubscribe%20{id}"')
     if tables["sender"].get("email"):
         _check_sender_email(tables["sender"]["email"], display)
     return Config(

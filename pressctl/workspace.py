@@ -65,6 +65,8 @@ email = "press@example.org"
 [email]
 # Added to merged e-mails as List-Unsubscribe; {id} is the contact's id.
 list_unsubscribe = "https://example.org/press/unsubscribe?contact={id}"
+# A mailto: address as well, for mail programs that offer only that:
+# list_unsubscribe_mailto = "mailto:press@example.org?subject=unsubscribe%20{id}"
 """
 
 RELEASE = """\

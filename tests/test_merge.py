@@ -230,3 +230,35 @@ def test_a_new_folder_is_made_whole_and_readable(workspace: Path, runner) -> Non
     assert [p.name for p in (workspace / "fresh").iterdir()] == ["femke-jansen.eml"]
     assert (workspace / "fresh").stat().st_mode & 0o777 == 0o755
     assert [p.name for p in workspace.iterdir() if "pressctl-merge" in p.name] == []  # no staging left
+
+
+@pytest.mark.parametrize(("https", "header", "one_click"), [
+    (True, "<https://example.org/press/unsubscribe?contact=femke-jansen>, "
+           "<mailto:press@example.org?subject=unsubscribe%20femke-jansen>", True),
+    (False, "<mailto:press@example.org?subject=unsubscribe%20femke-jansen>", False),
+])
+def test_list_unsubscribe_carries_the_mailto_address_too(workspace: Path, runner, https: bool, header: str,  # type: ignore[no-untyped-def]
+                                                         one_click: bool) -> None:
+    config = workspace / "pressctl.toml"
+    text = config.read_text().replace(
+        "[email]\n", '[email]\nlist_unsubscribe_mailto = "mailto:press@example.org?subject=unsubscribe%20{id}"\n')
+    if not https:
+        text = "\n".join(line for line in text.splitlines() if not line.startswith("list_unsubscribe ="))
+    config.write_text(text)
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen", "-o", "out/"])
+    assert result.exit_code == 0, result.output
+    message = parse(workspace / "out" / "femke-jansen.eml")
+    assert " ".join(str(message["List-Unsubscribe"]).split()) == header
+    assert (message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click") is one_click
+    raw = (workspace / "out" / "femke-jansen.eml").read_bytes()
+    assert (b">,\r\n <mailto:" in raw) is https  # one address per (folded) line
+
+
+def test_a_list_unsubscribe_mailto_that_is_not_mailto_is_refused(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    config = workspace / "pressctl.toml"
+    config.write_text(config.read_text().replace(
+        "[email]\n", '[email]\nlist_unsubscribe_mailto = "https://example.org/unsubscribe"\n'))
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen", "-o", "out/"])
+    assert result.exit_code == 2
+    assert "`email.list_unsubscribe_mailto` must be a mailto: address" in result.output
+    assert not (workspace / "out").exists()

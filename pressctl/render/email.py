@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pressctl.config import Config
 from pressctl.contacts.model import ContactBook
@@ -28,6 +29,12 @@ def greeting_for(name: str, language: str) -> str:
 
 def unsubscribe_url(config: Config, contact_id: str) -> str:
     return config.email.list_unsubscribe.replace("{id}", contact_id) if config.email.list_unsubscribe else ""
+
+
+def unsubscribe_mailto(config: Config, contact_id: str) -> str:
+    """`[email] list_unsubscribe_mailto` for one contact; `{id}` (in a subject, say) is percent-encoded."""
+    template = config.email.list_unsubscribe_mailto
+    return template.replace("{id}", quote(contact_id, safe="")) if template else ""
 
 
 def message_date() -> datetime:
@@ -102,7 +109,7 @@ Body = tuple[str, bytes]  # (Content-Transfer-Encoding, encoded bytes with CRLF 
 
 
 def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str | None = None, key: str = "",
-                  unsubscribe: str = "") -> bytes:
+                  unsubscribe: tuple[str, ...] = ()) -> bytes:
     """Assemble one message. The Message-ID and boundary are a hash of the release, the Date, the recipient and
     the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release."""
     bodies = [encode_body(body) if isinstance(body, str) else body for body in (text, html)]
@@ -122,8 +129,10 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
         f"Content-Language: {env.language}\r\n".encode("ascii"),
     ]
     if unsubscribe:
-        parts.append(f"List-Unsubscribe: <{unsubscribe}>\r\n".encode("ascii"))
-        if unsubscribe.startswith("https://"):
+        # RFC 2369: the addresses in order of preference, one per line (folded) to keep lines short.
+        addresses = ",\r\n ".join(f"<{address}>" for address in unsubscribe)
+        parts.append(f"List-Unsubscribe: {addresses}\r\n".encode("ascii"))
+        if any(address.startswith("https://") for address in unsubscribe):  # RFC 8058 one-click
             parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
     parts.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"))
     for subtype, (encoding, data) in zip(("plain", "html"), bodies, strict=True):
