@@ -412,7 +412,7 @@ def _text_findings(release: Release) -> Iterator[Finding]:
             if match:
                 yield release.finding("R008", f"leftover placeholder {match.group(0)!r} in the {key}", path,
                                       line=line_no)
-            for problem in _weekday_problems(line, release.date):
+            for problem in _weekday_problems(line, release.date, release.language):
                 yield release.finding("R007", f"{problem} in the {key}", path, line=line_no)
 
 
@@ -427,18 +427,19 @@ def _texts(release: Release) -> Iterator[tuple[str, KeyPath, str]]:
     yield "body", (), release.body
 
 
-def _weekday_problems(line: str, release_date: date) -> Iterator[str]:
-    for match in _WEEKDAY_DATE.finditer(line):
-        month = _MONTHS.index(match.group("month") or match.group("month2")) + 1
-        day = int(match.group("day") or match.group("day2"))
-        year = int(match.group("year") or release_date.year)
-        try:
-            actual = date(year, month, day)
-        except ValueError:
-            yield f"{match.group(0)!r} is not a date"
-            continue
-        if _WEEKDAYS[actual.weekday()] != match.group("weekday"):
-            yield f"{match.group(0)!r}: {actual.isoformat()} is a {_WEEKDAYS[actual.weekday()]}"
+def _weekday_problems(line: str, release_date: date, language: str = "en") -> Iterator[str]:
+    for pattern, weekdays, months in _dated_weekdays(language):
+        for match in pattern.finditer(line):
+            month = months[(match.group("month") or match.group("month2")).casefold()]
+            day = int(match.group("day") or match.group("day2"))
+            year = int(match.group("year") or release_date.year)
+            try:
+                actual = date(year, month, day)
+            except ValueError:
+                yield f"{match.group(0)!r} is not a date"
+                continue
+            if weekdays[match.group("weekday").casefold()] != actual.weekday():
+                yield f"{match.group(0)!r}: {actual.isoformat()} is a {_WEEKDAYS[actual.weekday()]}"
     for match in _TODAY_WEEKDAY.finditer(line):
         weekday = match.group("weekday").capitalize()
         if _WEEKDAYS[release_date.weekday()] != weekday:
@@ -446,7 +447,38 @@ def _weekday_problems(line: str, release_date: date) -> Iterator[str]:
                    f"{_WEEKDAYS[release_date.weekday()]}")
 
 
-@lru_cache(maxsize=8)
+DatePattern = tuple[re.Pattern[str], dict[str, int], dict[str, int]]  # pattern, weekday (Monday 0), month
+
+
+@lru_cache(maxsize=16)
+def _dated_weekdays(language: str) -> tuple[DatePattern, ...]:
+    """English (as written: `Wednesday, 26 June 2024`, `Wednesday, June 26`), and the release's own
+    language from Babel's names of days and months in any case: `woensdag 26 juni 2024`,
+    `Mittwoch, den 26. Juni 2024`, `miércoles 26 de junio de 2024`, `Rabu, 26 Juni 2024`."""
+    english = (_WEEKDAY_DATE, {name.casefold(): n for n, name in enumerate(_WEEKDAYS)},
+               {name.casefold(): n for n, name in enumerate(_MONTHS, start=1)})
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return (english,)
+    if locale.language == "en":
+        return (english,)
+    weekdays = {str(name).casefold(): n for context in ("format", "stand-alone")
+                for n, name in locale.days[context]["wide"].items()}
+    months = {str(name).casefold(): n for context in ("format", "stand-alone")
+              for n, name in locale.months[context]["wide"].items()}
+    day_names = "|".join(re.escape(name) for name in sorted(weekdays, key=len, reverse=True))
+    month_names = "|".join(re.escape(name) for name in sorted(months, key=len, reverse=True))
+    local = re.compile(
+        rf"(?<!\w)(?P<weekday>{day_names}),?\s+(?:(?:den|de|le|el)\s+)?"
+        rf"(?:(?P<day>\d{{1,2}})\.?\s+(?:de\s+)?(?P<month>{month_names})"
+        rf"|(?P<month2>{month_names})\s+(?P<day2>\d{{1,2}}))(?:,?\s+(?:de\s+)?(?P<year>\d{{4}}))?(?!\w)",
+        re.IGNORECASE)
+    return english, (local, weekdays, months)
+
+
 @lru_cache(maxsize=8)
 def _front_matter_nodes(front: str) -> Any:
     """Composed once per front matter, however many findings ask for a line (the nodes are only read)."""

@@ -167,3 +167,27 @@ def test_one_line_values_refuse_every_line_break(tmp_path: Path, key: str, char:
     assert (err.path, err.line) == (str(tmp_path / "r.md"), 2 + list(values).index(key))
     assert err.message.startswith(f"`{key}` must be one line of text, but it contains a line break or control "
                                   f"character, U+{ord(char):04X}")
+
+
+@pytest.mark.parametrize(("language", "sentence", "warned"), [
+    ("nl", "Op dinsdag 26 juni 2024 tekenden zij.", "'dinsdag 26 juni 2024': 2024-06-26 is a Wednesday"),
+    ("nl", "Op Woensdag 26 juni tekenden zij.", None),
+    ("de", "Am Dienstag, den 26. Juni 2024 unterschrieben sie.",
+     "'Dienstag, den 26. Juni 2024': 2024-06-26 is a Wednesday"),
+    ("de", "Am Mittwoch, 26. Juni unterschrieben sie.", None),
+    ("fr", "Signé le mardi 26 juin 2024.", "'mardi 26 juin 2024': 2024-06-26 is a Wednesday"),
+    ("es", "Firmado el martes 26 de junio de 2024.", "'martes 26 de junio de 2024': 2024-06-26 is a Wednesday"),
+    ("id", "Ditandatangani Rabu, 26 Juni 2024.", None),
+    ("id", "Ditandatangani Selasa, 26 Juni 2024.", "'Selasa, 26 Juni 2024': 2024-06-26 is a Wednesday"),
+    ("pt-BR", "Assinado na terça-feira, 26 de junho.", "'terça-feira, 26 de junho': 2024-06-26 is a Wednesday"),
+    ("fr", "Signé le jeudi 31 juin.", "'jeudi 31 juin' is not a date"),
+    ("nl", "Signed on Tuesday 26 June.", "'Tuesday 26 June': 2024-06-26 is a Wednesday"),  # English too
+])
+def test_weekdays_are_checked_in_the_release_language(workspace: Path, language: str, sentence: str,
+                                                      warned: str | None) -> None:
+    text = GOOD.replace("date: 2024-06-26\n", f"date: 2024-06-26\nlanguage: {language}\n").replace(
+        "The statement.", sentence)
+    release = load_release(write(workspace, text))
+    messages = [f.message for f in check_release(release, open_book(Path("contacts.yaml")), now=BEFORE_EMBARGO)
+                if f.code == "R007"]
+    assert messages == ([f"{warned} in the body"] if warned else [])
