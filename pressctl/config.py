@@ -3,7 +3,6 @@ tools' list ids (all optional)."""
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pressctl.errors import UsageError
+from pressctl.suggest import did_you_mean
 
 DEFAULT_CONFIG = Path("pressctl.toml")
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -170,6 +170,5 @@ def _mailchimp_audience(value: dict[str, Any], key: str, display: str) -> None:
 def _known(key: str, known: tuple[str, ...], display: str, prefix: str) -> None:
     if key in known:
         return
-    guess = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean `{prefix}{guess[0]}`?" if guess else f"known keys: {', '.join(known)}"
+    hint = did_you_mean(key, known, prefix=prefix) or f"known keys: {', '.join(known)}"
     raise UsageError(f"unknown key `{prefix}{key}`", path=display, hint=hint)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import UsageError
 from pressctl.findings import Finding, Severity, stop_at_first_error
 from pressctl.findings import Path as KeyPath
+from pressctl.suggest import closest, did_you_mean
 from pressctl.yamlsource import SourceText, YamlSyntaxError, parse_fast
 
 KEYS = (
@@ -168,7 +168,7 @@ class _Builder:
         unknown = [str(key) for key in data if key not in KEYS]
         for key in REQUIRED:
             # A misspelt key already has its finding ("did you mean"); do not report it twice.
-            if data.get(key) in (None, "") and not difflib.get_close_matches(key, unknown, n=1):
+            if data.get(key) in (None, "") and closest(key, unknown) is None:
                 self.add("R002", f"missing required key `{key}`", (key,) if key in data else ())
         headline = self.text("headline")
         dateline = self.text("dateline")
@@ -292,7 +292,7 @@ class _Builder:
             fields = {key: self.text(key, one_line=key != "text", mapping=item, path=(*path, key))
                       for key in QUOTE_KEYS if key in item}
             if not fields.get("text"):
-                if not difflib.get_close_matches("text", [str(k) for k in item if k not in QUOTE_KEYS], n=1):
+                if closest("text", [str(k) for k in item if k not in QUOTE_KEYS]) is None:
                     self.add("R002", f"quote {index + 1} has no `text`", path)
                 continue
             if bool(fields.get("by")) == bool(fields.get("name")):
@@ -512,8 +512,8 @@ def _front_matter_line(front: str, path: KeyPath) -> int:
 
 
 def _did_you_mean(word: str, known: tuple[str, ...]) -> str:
-    guess = difflib.get_close_matches(word, known, n=1)
-    return f"; did you mean `{guess[0]}`?" if guess else ""
+    hint = did_you_mean(word, known)
+    return f"; {hint}" if hint else ""
 
 
 def _describe(value: Any) -> str:

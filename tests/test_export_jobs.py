@@ -191,7 +191,7 @@ def test_a_list_no_contact_is_on_fails_the_job(workspace: Path, runner, key: str
     assert result.exit_code == 1
     assert result.stderr.endswith(
         "error: job 'mailchimp-eu' failed: contacts.yaml: no contact is on the list 'press-ue'\n"
-        "  hint: did you mean 'press-eu'? correct the job's lists in pressctl.toml, or the contacts' lists\n")
+        "  hint: did you mean `press-eu`? correct the job's lists in pressctl.toml, or the contacts' lists\n")
     folder = workspace / "exports" / _today()
     assert not (folder / "mailchimp-press-eu.csv").exists()
     assert (folder / "press-contacts.vcf").exists()  # the other jobs still ran

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from pressctl.contacts.model import PHONE_FORMATS, Consent, Contact, ContactBook, Phone
 from pressctl.findings import Finding, stop_at_first_error
 from pressctl.findings import Path as KeyPath
+from pressctl.suggest import did_you_mean
 from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, cut_list, parse_fast, read_source
 
 TOP_KEYS = ("version", "defaults", "contacts")
@@ -158,8 +158,8 @@ class ContactBuilder:
         for key in mapping:
             if key in known or (extensions and isinstance(key, str) and key.startswith("x-")):
                 continue
-            guess = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean `{guess[0]}`?" if guess else ""
+            guess = did_you_mean(str(key), known)
+            hint = f"; {guess}" if guess else ""
             if extensions and not guess:
                 hint = "; extensions must start with `x-`"
             self.add("F005", f"unknown key `{key}`{hint}", (*path, str(key)), contact, at_key=True)
@@ -330,9 +330,9 @@ class ContactBuilder:
             value = self.phone_value(entry["number"], (*entry_path, "number"), contact)
             kind = self.text(entry, "type", entry_path, contact)
             if kind is not None and kind not in ("mobile", "work", "home", "fax", "other"):
-                guess = difflib.get_close_matches(kind, ("mobile", "work", "home", "fax", "other"), n=1)
+                guess = did_you_mean(kind, ("mobile", "work", "home", "fax", "other"))
                 self.add("P009", f"phone type `{kind}` is not one of mobile, work, home, fax, other"
-                         + (f"; did you mean `{guess[0]}`?" if guess else ""), (*entry_path, "type"), contact)
+                         + (f"; {guess}" if guess else ""), (*entry_path, "type"), contact)
                 kind = None
             if value:
                 result.append(Phone(value[0], kind, self.text(entry, "label", entry_path, contact),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from pressctl.errors import ExitCode, JobError, PressctlError, UsageError
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
 from pressctl.export.manifest import MANIFEST_NAME, Entry, update_manifests
+from pressctl.suggest import did_you_mean
 
 REQUIRED_KEYS = ("name", "what", "to", "output")
 OPTIONAL_KEYS = ("lists", "exclude_lists", "language", "release", "contacts")
@@ -206,9 +206,9 @@ class _Runner:
             missing = unknown_lists(book, selection)
             if missing:
                 name = missing[0]
-                guess = difflib.get_close_matches(name, sorted(book.list_names), n=1)
+                guess = did_you_mean(name, sorted(book.list_names))
                 raise JobError(f"no contact is on the list {name!r}", path=contacts,
-                               hint=(f"did you mean {guess[0]!r}? " if guess else "")
+                               hint=(f"{guess} " if guess else "")
                                + f"correct the job's lists in {self.config.name}, or the contacts' lists")
             result = export_contacts(book, job.to, selection, resolver=self.resolver)
             left_out = {"unsubscribed": result.unsubscribed, "unfit": result.unfit}

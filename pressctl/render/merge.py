@@ -11,7 +11,6 @@ is rendered in full. The first message is also rendered in full and compared, as
 from __future__ import annotations
 
 import contextlib
-import difflib
 import html as html_lib
 import os
 import re
@@ -46,6 +45,7 @@ from pressctl.render.email import (
 )
 from pressctl.render.environment import builtin_only
 from pressctl.render.phrases import translated_language
+from pressctl.suggest import did_you_mean
 
 SKIP_UNSUBSCRIBED = "unsubscribed"
 SKIP_NO_EMAIL = "no email address"
@@ -67,9 +67,7 @@ def plan_merge(release: Release, book: ContactBook, *, audience: list[str] | Non
     wanted: dict[str, Contact] = {}
     for contact_id in to or []:
         if contact_id not in by_id:
-            guess = difflib.get_close_matches(contact_id, list(by_id), n=1)
-            hint = f"did you mean `{guess[0]}`?" if guess else None
-            raise InputError(f"--to: no contact `{contact_id}`", path=book.file, hint=hint)
+            raise InputError(f"--to: no contact `{contact_id}`", path=book.file, hint=did_you_mean(contact_id, by_id))
         wanted[contact_id] = by_id[contact_id]
     lists = list(audience or []) or ([] if to else list(release.audience))
     if not lists and not to:
@@ -77,9 +75,8 @@ def plan_merge(release: Release, book: ContactBook, *, audience: list[str] | Non
     known = book.list_names
     for name in lists:
         if name not in known:
-            guess = difflib.get_close_matches(name, sorted(known), n=1)
             raise InputError(f"no contact is on the list `{name}`", path=book.file,
-                             hint=f"did you mean `{guess[0]}`?" if guess else None)
+                             hint=did_you_mean(name, sorted(known)))
     for contact in book.on_lists(lists):
         wanted.setdefault(contact.id, contact)
     skipped: Counter[str] = Counter()
