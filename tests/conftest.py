@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # `UPDATE_GOLDEN=1 pytest` rewrites the golden files (and docs/checks.md) from the current output.
-UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+UPDATE_GOLDEN = bool(os.environ.get("UPDATE_GOLDEN"))
 
 
 @pytest.fixture

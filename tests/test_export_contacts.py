@@ -290,6 +290,35 @@ def test_an_ascii_card_with_a_long_line_is_folded_too(tmp_path: Path) -> None:
     assert vobject.readOne(data.decode("utf-8")).title.value == role
 
 
+def test_a_short_line_of_many_octets_is_folded(tmp_path: Path) -> None:
+    import vobject
+
+    organisation = "é" * 40  # 44 characters on its line, but 84 octets
+    book = f"version: 1\ncontacts:\n  - {{id: accents, name: Accent Name, organisation: '{organisation}'}}\n"
+    data = export_contacts(open_book(_book(tmp_path, book)), "vcard").data
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    assert vobject.readOne(data.decode("utf-8")).org.value == [organisation]
+
+
+def test_constant_contact_takes_the_first_number_of_each_type(tmp_path: Path) -> None:
+    book = """\
+version: 1
+contacts:
+  - id: two-mobiles
+    name: Two Mobiles
+    email: two@example.org
+    phones:
+      - {number: "+31 6 51280210", type: mobile}
+      - {number: "+31 6 51280211", type: mobile}
+      - {number: "+31 20 555 0188", type: work}
+"""
+    result = export_contacts(open_book(_book(tmp_path, book)), "constant-contact")
+    header, row = _read_csv(result.data, "constant-contact")
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["Phone Number - Mobile"], cells["Phone Number - Work"]) == ("+31651280210", "+31205550188")
+    assert "1 phone number(s) have no column in constant-contact and were left out" in result.warnings
+
+
 def test_every_example_card_parses_with_vobject(workspace: Path) -> None:
     import vobject
 

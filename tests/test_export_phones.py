@@ -128,3 +128,45 @@ def test_fast_validity_agrees_with_phonenumbers(case: tuple[int, str]) -> None:
     country_code, national = case
     number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
     assert is_valid(country_code, national) == phonenumbers.is_valid_number(number)
+
+
+TRUNK_ZERO_REGIONS = sorted(
+    region for region in phonenumbers.SUPPORTED_REGIONS
+    if (meta := phonenumbers.PhoneMetadata.metadata_for_region(region)) is not None
+    and meta.national_prefix == "0" and meta.national_prefix_for_parsing == "0")
+
+
+@st.composite
+def national_forms(draw: st.DrawFn) -> tuple[str, str]:
+    """A national number as written in a region whose trunk prefix is 0: an example number with the 0,
+    digits changed, or a 0 and digits that may start the region's international prefix instead."""
+    # Israel, New Zealand, Taiwan and Uruguay have international prefixes that start with 0 too.
+    region = draw(st.sampled_from(["IL", "NZ", "TW", "UY"]) | st.sampled_from(TRUNK_ZERO_REGIONS))
+    example = phonenumbers.example_number_for_type(region, draw(st.sampled_from(KINDS)))
+    digits = str(example.national_number) if example else "612345678"
+    if draw(st.booleans()):
+        start = draw(st.sampled_from(["1", "12", "19", "105", "134", "161", "0"]) | st.from_regex(r"[0-9]{1,3}",
+                                                                                                fullmatch=True))
+        digits = start + digits[draw(st.integers(0, 2)):]
+    separator = draw(st.sampled_from(["", " ", "-", "."]))
+    return "0" + separator.join([digits[:2], digits[2:]]).strip(separator), region
+
+
+@settings(max_examples=2000, deadline=None)
+@given(national_forms())
+def test_national_numbers_resolve_as_phonenumbers_reads_them(case: tuple[str, str]) -> None:
+    number, region = case
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        expected = None
+    else:
+        valid = phonenumbers.is_valid_number(parsed)
+        expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if valid else None
+    assert PhoneResolver().e164(number, region) == expected
+
+
+def test_a_call_abroad_from_israel_is_not_read_as_a_national_number() -> None:
+    # 019 is one of Israel's international prefixes: this is +1 9123456, which is not a valid number.
+    assert PhoneResolver().e164("01919123456", "IL") is None
+    assert PhoneResolver().e164("03-123-4567", "IL") == "+97231234567"

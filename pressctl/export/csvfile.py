@@ -73,7 +73,9 @@ def _minimally_quoted(row: Sequence[str], delimiter: str) -> str:
 
 
 def _all_quoted(row: Sequence[str], delimiter: str) -> str:
-    """csv.QUOTE_ALL: every cell quoted, quotes inside doubled."""
+    """csv.QUOTE_ALL: every cell quoted, quotes inside doubled (a row of no cells is an empty line)."""
+    if not row:
+        return "\r\n"
     if '"' in "".join(row):
         row = [cell.replace('"', '""') for cell in row]
     return '"' + f'"{delimiter}"'.join(row) + '"\r\n'

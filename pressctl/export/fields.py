@@ -46,7 +46,8 @@ class PhoneResolver:
 
         # (number, region) -> (E.164, extension or None), or None when the number does not resolve
         self._cache: dict[tuple[str, str | None], tuple[str, str | None] | None] = {}
-        self._trunk_zero_regions: dict[str, int | None] = {}
+        # region -> (country code, its international prefix), for regions whose trunk prefix is a plain 0
+        self._trunk_zero_regions: dict[str, tuple[int, re.Pattern[str]] | None] = {}
 
     def e164(self, number: str, region: str | None) -> str | None:
         resolved = self.resolve(number, region)
@@ -87,11 +88,19 @@ class PhoneResolver:
             meta = PhoneMetadata.metadata_for_region(region.upper())
             simple = (meta is not None and meta.national_prefix == "0" and meta.national_prefix_for_parsing == "0"
                       and meta.national_prefix_transform_rule is None)
-            self._trunk_zero_regions[region] = meta.country_code if simple and meta is not None else None
-        country = self._trunk_zero_regions[region]
-        if country is None:
+            self._trunk_zero_regions[region] = (
+                (meta.country_code, re.compile(meta.international_prefix or "(?!)"))
+                if simple and meta is not None else None)
+        known = self._trunk_zero_regions[region]
+        if known is None:
             return None
-        national = number[1:].translate(_SEPARATORS)
+        country, international_prefix = known
+        digits = number.translate(_SEPARATORS)
+        # In a few regions a 0 can also start the international prefix (Israel's 012–019, New Zealand's
+        # 0161, Taiwan's 019, Uruguay's 013x): such a number is a call abroad, for phonenumbers to read.
+        if international_prefix.match(digits):
+            return None
+        national = digits[1:]
         return _if_valid(country, national) if len(f"{country}{national}") <= 15 else None
 
 
