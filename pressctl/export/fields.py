@@ -90,7 +90,7 @@ class PhoneResolver:
                       and meta.national_prefix_transform_rule is None)
             self._trunk_zero_regions[region] = (
                 (meta.country_code, re.compile(meta.international_prefix or "(?!)"))
-                if simple and meta is not None else None)
+                if simple and meta is not None and meta.country_code is not None else None)
         known = self._trunk_zero_regions[region]
         if known is None:
             return None
