@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import cache, partial
 from typing import Any, NamedTuple
 
 from pressctl.contacts.model import Contact
@@ -16,7 +16,6 @@ from pressctl.errors import InputError
 # writes. Brackets (`+31 (0)6 …`) and national forms go through phonenumbers.
 _PLAIN_INTERNATIONAL = re.compile(r"\+[1-9][0-9 .\-]*[0-9]")
 _PLAIN_NATIONAL = re.compile(r"0[1-9][0-9 .\-]*[0-9]")
-_SEPARATORS = str.maketrans("", "", " .-")
 
 
 class ResolvedPhone(NamedTuple):
@@ -24,9 +23,6 @@ class ResolvedPhone(NamedTuple):
     e164: str
     label: str | None
     extension: str | None = None  # `ext. 12` as written after the number: digits only
-
-
-_UNSEEN = ("", None)  # a cache value no resolution gives: the key is not in the cache yet
 
 
 class PhoneResolver:
@@ -46,8 +42,6 @@ class PhoneResolver:
 
         # (number, region) -> (E.164, extension or None), or None when the number does not resolve
         self._cache: dict[tuple[str, str | None], tuple[str, str | None] | None] = {}
-        # region -> (country code, its international prefix), for regions whose trunk prefix is a plain 0
-        self._trunk_zero_regions: dict[str, tuple[int, re.Pattern[str]] | None] = {}
 
     def e164(self, number: str, region: str | None) -> str | None:
         resolved = self.resolve(number, region)
@@ -59,19 +53,16 @@ class PhoneResolver:
         if key in self._cache:
             return self._cache[key]
         text = number.strip()
-        fast = _plain(text) or self._plain_national(text, region)
+        fast = _plain(text) or _plain_national(text, region)
         value = (fast, None) if fast else _parsed(number, region)
         self._cache[key] = value
         return value
 
     def phones(self, contact: Contact, unresolved: Counter[str] | None = None) -> list[ResolvedPhone]:
         resolved = []
-        region = contact.region or contact.default_region  # Contact.phone_region, without a property call
-        cache = self._cache
+        region = contact.phone_region
         for phone in contact.phones:
-            value = cache.get((phone.number, region), _UNSEEN)
-            if value is _UNSEEN:
-                value = self.resolve(phone.number, region)
+            value = self.resolve(phone.number, region)
             if value is None:
                 if unresolved is not None:
                     unresolved["unresolved phone"] += 1
@@ -79,36 +70,12 @@ class PhoneResolver:
             resolved.append(ResolvedPhone(phone.type or "other", value[0], phone.label, value[1]))
         return resolved
 
-    def _plain_national(self, number: str, region: str | None) -> str | None:
-        if region is None or not _PLAIN_NATIONAL.fullmatch(number):
-            return None
-        if region not in self._trunk_zero_regions:
-            from phonenumbers import PhoneMetadata
-
-            meta = PhoneMetadata.metadata_for_region(region.upper())
-            simple = (meta is not None and meta.national_prefix == "0" and meta.national_prefix_for_parsing == "0"
-                      and meta.national_prefix_transform_rule is None)
-            self._trunk_zero_regions[region] = (
-                (meta.country_code, re.compile(meta.international_prefix or "(?!)"))
-                if simple and meta is not None and meta.country_code is not None else None)
-        known = self._trunk_zero_regions[region]
-        if known is None:
-            return None
-        country, international_prefix = known
-        digits = number.translate(_SEPARATORS)
-        # In a few regions a 0 can also start the international prefix (Israel's 012–019, New Zealand's
-        # 0161, Taiwan's 019, Uruguay's 013x): such a number is a call abroad, for phonenumbers to read.
-        if international_prefix.match(digits):
-            return None
-        national = digits[1:]
-        return _if_valid(country, national) if len(f"{country}{national}") <= 15 else None
-
 
 def _plain(number: str) -> str | None:
     """E.164 for a plain international number (`+31 6 12345678`) that is valid, else None."""
     if not _PLAIN_INTERNATIONAL.fullmatch(number):
         return None
-    digits = number[1:].replace(" ", "").replace("-", "").replace(".", "")
+    digits = _digits(number[1:])
     codes = _country_codes()
     for length in (1, 2, 3):
         if digits[:length] in codes:
@@ -121,12 +88,47 @@ def _plain(number: str) -> str | None:
     return None
 
 
+def _plain_national(number: str, region: str | None) -> str | None:
+    """E.164 for a national number with the trunk prefix 0 (`020 555 0188`) in a region whose only
+    national prefix is a plain 0, when it is valid; else None."""
+    if region is None or not _PLAIN_NATIONAL.fullmatch(number):
+        return None
+    known = _trunk_zero_region(region)
+    if known is None:
+        return None
+    country, international_prefix = known
+    digits = _digits(number)
+    # In a few regions a 0 can also start the international prefix (Israel's 012–019, New Zealand's
+    # 0161, Taiwan's 019, Uruguay's 013x): such a number is a call abroad, for phonenumbers to read.
+    if international_prefix.match(digits):
+        return None
+    national = digits[1:]
+    return _if_valid(country, national) if len(f"{country}{national}") <= 15 else None
+
+
+def _digits(plain: str) -> str:
+    """A plain number without its spaces, hyphens and dots (chained replace is the quickest way)."""
+    return plain.replace(" ", "").replace("-", "").replace(".", "")
+
+
+@cache
+def _trunk_zero_region(region: str) -> tuple[int, re.Pattern[str]] | None:
+    """(country code, international prefix) of a region whose only national prefix is a plain 0."""
+    from phonenumbers import PhoneMetadata
+
+    meta = PhoneMetadata.metadata_for_region(region.upper())
+    if (meta is None or meta.country_code is None or meta.national_prefix != "0"
+            or meta.national_prefix_for_parsing != "0" or meta.national_prefix_transform_rule is not None):
+        return None
+    return meta.country_code, re.compile(meta.international_prefix or "(?!)")
+
+
 def _if_valid(country_code: int, national: str) -> str | None:
     """`+` E.164 when the number is valid, else None (the slow path then gives the same answer)."""
     return f"+{country_code}{national}" if is_valid(country_code, national) else None
 
 
-@lru_cache(maxsize=1)
+@cache
 def _country_codes() -> frozenset[str]:
     from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
@@ -137,8 +139,6 @@ def _country_codes() -> frozenset[str]:
 # its region's general pattern and the pattern of at least one kind.
 _KINDS = ("mobile", "fixed_line", "toll_free", "premium_rate", "shared_cost", "voip", "personal_number", "pager",
           "uan", "voicemail")
-# (country code, length of the national number) -> a test of the national number
-_VALIDITY: dict[tuple[int, int], Callable[[str], object]] = {}
 
 
 def is_valid(country_code: int, national: str) -> bool:
@@ -152,13 +152,10 @@ def is_valid(country_code: int, national: str) -> bool:
     length), so a check is one dictionary lookup and one match; the answer is the same
     (tests/test_export_phones.py compares the two). Country codes shared by several regions (+1, +7,
     +44 …) and non-geographic ones go to is_valid_number itself."""
-    key = (country_code, len(national))
-    test = _VALIDITY.get(key)
-    if test is None:
-        test = _VALIDITY[key] = _validity_test(country_code, len(national))
-    return bool(test(national))
+    return bool(_validity_test(country_code, len(national))(national))
 
 
+@cache
 def _validity_test(country_code: int, length: int) -> Callable[[str], object]:
     import phonenumbers
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 from pressctl.contacts.model import Contact
 from pressctl.export.csvfile import Dialect, write_csv
@@ -32,31 +33,22 @@ def _tel(phone: ResolvedPhone) -> str:
 def json_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     """Laid out exactly as json.dumps(records, indent=2) would, but written directly: with `indent`,
     json falls back to its pure-Python encoder, which made this the slowest target."""
-    arrays: dict[tuple[str, ...], str] = {}  # languages and lists: a few distinct ones, written once each
-    records = [_json_record(contact, ctx.phones(contact), arrays) for contact in contacts]
+    records = [_json_record(contact, ctx.phones(contact)) for contact in contacts]
     if not records:
         return b"[]\n"
     return ("[\n" + ",\n".join(records) + "\n]\n").encode("utf-8")
 
 
-def _json_record(contact: Contact, phones: list[ResolvedPhone], arrays: dict[tuple[str, ...], str]) -> str:
+def _json_record(contact: Contact, phones: list[ResolvedPhone]) -> str:
     main = primary(phones)
-    if phones:
-        phone_items = ",\n".join(
-            f'{_IN3}{{\n{_IN4}"type": {_text(p.type)},\n{_IN4}"number": {_text(p.e164)},\n'
-            f'{_IN4}"label": {_text(p.label)},\n{_IN4}"extension": {_text(p.extension)}\n{_IN3}}}' for p in phones)
-        phone_array = f"[\n{phone_items}\n{_IN2}]"
-    else:
-        phone_array = "[]"
-    if contact.languages not in arrays:
-        arrays[contact.languages] = _array([_text(tag) for tag in contact.languages])
-    if contact.lists not in arrays:
-        arrays[contact.lists] = _array([_text(name) for name in contact.lists])
+    phone_array = _array([f'{{\n{_IN4}"type": {_text(p.type)},\n{_IN4}"number": {_text(p.e164)},\n'
+                          f'{_IN4}"label": {_text(p.label)},\n{_IN4}"extension": {_text(p.extension)}\n{_IN3}}}'
+                          for p in phones])
     return (f'{_IN}{{\n{_IN2}"id": {_text(contact.id)},\n{_IN2}"name": {_text(contact.name)},\n'
             f'{_IN2}"role": {_text(contact.role)},\n{_IN2}"organisation": {_text(contact.organisation)},\n'
             f'{_IN2}"email": {_text(contact.email)},\n{_IN2}"phone": {_text(main.e164 if main else None)},\n'
-            f'{_IN2}"phones": {phone_array},\n{_IN2}"languages": {arrays[contact.languages]},\n'
-            f'{_IN2}"lists": {arrays[contact.lists]},\n{_IN2}"timezone": {_text(contact.timezone)},\n'
+            f'{_IN2}"phones": {phone_array},\n{_IN2}"languages": {_text_array(contact.languages)},\n'
+            f'{_IN2}"lists": {_text_array(contact.lists)},\n{_IN2}"timezone": {_text(contact.timezone)},\n'
             f'{_IN2}"attributes": {_attributes(contact)}\n{_IN}}}')
 
 
@@ -66,6 +58,12 @@ _escape = json.encoder.encode_basestring  # the C function json.dumps(ensure_asc
 
 def _text(value: str | None) -> str:
     return "null" if value is None else _escape(value)
+
+
+@lru_cache(maxsize=4096)
+def _text_array(values: tuple[str, ...]) -> str:
+    """Languages and lists: a few distinct ones in a book, each written once."""
+    return _array([_text(value) for value in values])
 
 
 def _array(items: list[str]) -> str:

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from pressctl.contacts.model import Contact
 from pressctl.errors import UsageError
@@ -63,50 +64,40 @@ def uid(contact_id: str) -> str:
 
 def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     revision = _revision()
-    shared = _SharedLines()
-    return "".join([_card(contact, ctx, revision, shared) for contact in contacts]).encode("utf-8")
+    return b"".join([_card(contact, ctx, revision) for contact in contacts])
 
 
-class _SharedLines:
-    """The lines many contacts have in common (an outlet, a role, the same lists and languages), escaped
-    once per distinct value."""
-
-    def __init__(self) -> None:
-        self.org: dict[str, str] = {}
-        self.title: dict[str, str] = {}
-        self.tail: dict[tuple[tuple[str, ...], tuple[str, ...], str | None], str] = {}
-
-    def organisation(self, value: str) -> str:
-        if value not in self.org:
-            self.org[value] = f"ORG:{escape_component(value)}\r\n"
-        return self.org[value]
-
-    def role(self, value: str) -> str:
-        if value not in self.title:
-            self.title[value] = f"TITLE:{escape_text(value)}\r\n"
-        return self.title[value]
-
-    def languages_lists_timezone(self, contact: Contact) -> str:
-        key = (contact.languages, contact.lists, contact.timezone)
-        if key not in self.tail:
-            lines = [f"LANG;PREF={n}:{escape_text(tag)}" for n, tag in enumerate(contact.languages, start=1)]
-            if contact.lists:
-                lines.append("CATEGORIES:" + ",".join(escape_text(name) for name in contact.lists))
-            if contact.timezone:
-                lines.append(f"TZ:{escape_text(contact.timezone)}")
-            self.tail[key] = "".join(line + "\r\n" for line in lines)
-        return self.tail[key]
+# Lines many contacts have in common (an outlet, a role, the same languages, lists and time zone) are
+# escaped once per distinct value.
+@lru_cache(maxsize=4096)
+def _organisation_line(value: str) -> str:
+    return f"ORG:{escape_component(value)}\r\n"
 
 
-def _card(contact: Contact, ctx: ExportContext, revision: str | None, shared: _SharedLines) -> str:
-    """One card as text with CRLF line ends, folded."""
+@lru_cache(maxsize=4096)
+def _role_line(value: str) -> str:
+    return f"TITLE:{escape_text(value)}\r\n"
+
+
+@lru_cache(maxsize=4096)
+def _languages_lists_timezone(languages: tuple[str, ...], lists: tuple[str, ...], timezone: str | None) -> str:
+    lines = [f"LANG;PREF={n}:{escape_text(tag)}\r\n" for n, tag in enumerate(languages, start=1)]
+    if lists:
+        lines.append("CATEGORIES:" + ",".join(escape_text(name) for name in lists) + "\r\n")
+    if timezone:
+        lines.append(f"TZ:{escape_text(timezone)}\r\n")
+    return "".join(lines)
+
+
+def _card(contact: Contact, ctx: ExportContext, revision: str | None) -> bytes:
+    """One card with CRLF line ends, folded."""
     given, family = split_name(contact)
     parts = [f"BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid(contact.id)}\r\nKIND:individual\r\n"
              f"FN:{escape_text(contact.name)}\r\nN:{escape_component(family)};{escape_component(given)};;;\r\n"]
     if contact.organisation:
-        parts.append(shared.organisation(contact.organisation))
+        parts.append(_organisation_line(contact.organisation))
     if contact.role:
-        parts.append(shared.role(contact.role))
+        parts.append(_role_line(contact.role))
     if contact.email:
         parts.append(f"EMAIL;TYPE=work:{escape_text(contact.email)}\r\n")
     phones = ctx.phones(contact)
@@ -115,15 +106,16 @@ def _card(contact: Contact, ctx: ExportContext, revision: str | None, shared: _S
         pref = ";PREF=1" if phone is main else ""
         ext = f";ext={phone.extension}" if phone.extension else ""  # RFC 3966 §5.1.5
         parts.append(f"TEL;VALUE=uri{pref};TYPE={TEL_TYPES[phone.type]}:tel:{phone.e164}{ext}\r\n")
-    parts.append(shared.languages_lists_timezone(contact))
+    parts.append(_languages_lists_timezone(contact.languages, contact.lists, contact.timezone))
     if revision:
         parts.append(f"REV:{revision}\r\n")
     parts.append("END:VCARD\r\n")
     card = "".join(parts)
+    lines = card.split("\r\n")[:-1]
     # Folding looks at octets; a card in ASCII whose lines are all short (most cards) needs none.
-    if card.isascii() and max(map(len, card.split("\r\n"))) <= LINE_OCTETS:
-        return card
-    return "".join(fold(line).decode("utf-8") + "\r\n" for line in card.split("\r\n")[:-1])
+    if card.isascii() and max(map(len, lines)) <= LINE_OCTETS:
+        return card.encode("ascii")
+    return b"".join([fold(line) + b"\r\n" for line in lines])
 
 
 def _revision() -> str | None:
