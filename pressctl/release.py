@@ -427,7 +427,7 @@ def _texts(release: Release) -> Iterator[tuple[str, KeyPath, str]]:
     yield "body", (), release.body
 
 
-def _weekday_problems(line: str, release_date: date, language: str = "en") -> Iterator[str]:
+def _weekday_problems(line: str, release_date: date, language: str) -> Iterator[str]:
     for pattern, weekdays, months in _dated_weekdays(language):
         for match in pattern.finditer(line):
             month = months[(match.group("month") or match.group("month2")).casefold()]

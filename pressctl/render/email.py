@@ -31,12 +31,6 @@ def unsubscribe_url(config: Config, contact_id: str) -> str:
     return config.email.list_unsubscribe.replace("{id}", contact_id) if config.email.list_unsubscribe else ""
 
 
-def unsubscribe_mailto(config: Config, contact_id: str) -> str:
-    """`[email] list_unsubscribe_mailto` for one contact; `{id}` (in a subject, say) is percent-encoded."""
-    template = config.email.list_unsubscribe_mailto
-    return template.replace("{id}", quote(contact_id, safe="")) if template else ""
-
-
 def message_date() -> datetime:
     """When the message is dated: now, or SOURCE_DATE_EPOCH for reproducible output."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -58,6 +52,11 @@ class Envelope:
     domain: str  # for Message-IDs
     language: str
     seed: str  # release identity and Date, for Message-IDs and boundaries (with each message's bodies)
+    unsubscribe_mailto: str = ""  # `[email] list_unsubscribe_mailto`, its `{id}` not yet filled in
+
+    def mailto_for(self, contact_id: str) -> str:
+        """The mailto: unsubscribe address of one contact; `{id}` (in a subject, say) is percent-encoded."""
+        return self.unsubscribe_mailto.replace("{id}", quote(contact_id, safe=""))
 
 
 def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
@@ -74,7 +73,8 @@ def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
     domain = address.rsplit("@", 1)[-1] if "@" in address else "pressctl.invalid"
     date = format_datetime(message_date())
     seed = f"{release.slug}\n{release.headline}\n{release.date.isoformat()}\n{date}"
-    return Envelope(address_header(name, address), subject, date, domain, release.language, seed)
+    return Envelope(address_header(name, address), subject, date, domain, release.language, seed,
+                    config.email.list_unsubscribe_mailto)
 
 
 def _sender(config: Config, sender: str | None) -> tuple[str, str]:

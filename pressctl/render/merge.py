@@ -40,7 +40,6 @@ from pressctl.render.email import (
     greeting_for,
     header_url,
     message_bytes,
-    unsubscribe_mailto,
     unsubscribe_url,
 )
 from pressctl.render.environment import builtin_only
@@ -118,7 +117,7 @@ def merge_messages(release: Release, book: ContactBook, config: Config, recipien
                 bodies = full
         else:
             bodies = _render_full(release, book, config, contact, values, templates)
-        yield contact.id, _message(env, config, contact, values, *bodies)
+        yield contact.id, _message(env, contact, values, *bodies)
 
 
 _VALUES_ROOM = 200  # characters of recipient values a line can take and stay within the 998-octet limit
@@ -180,10 +179,9 @@ def _normalise(html: str) -> str:
     return html_lib.unescape(html)
 
 
-def _message(env: Envelope, config: Config, contact: Contact, values: dict[str, str], text: Body | str,
-             html: Body | str) -> bytes:
+def _message(env: Envelope, contact: Contact, values: dict[str, str], text: Body | str, html: Body | str) -> bytes:
     to = address_header(contact.name, values["email"], contact=contact.id)
-    addresses = (values["unsubscribe_url"], unsubscribe_mailto(config, contact.id))
+    addresses = (values["unsubscribe_url"], env.mailto_for(contact.id))
     unsubscribe = tuple(header_url(address) for address in addresses if address)
     return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
 
