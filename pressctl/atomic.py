@@ -6,15 +6,23 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pressctl.errors import UsageError
 
 
 def write_atomic(path: Path, data: bytes | str, *, keep_mode: bool = True) -> None:
     """Write to a temporary file beside `path`, fsync it, then rename it over `path`."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    with atomic_file(path, keep_mode=keep_mode) as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, keep_mode: bool = True) -> Iterator[BinaryIO]:
+    """A file to write in pieces that replaces `path` only when the block ends without an error: a
+    temporary file beside it, fsynced, then renamed over it (with `keep_mode`, at the old file's mode)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError("the folder does not exist", path=str(folder))
@@ -28,7 +36,7 @@ def write_atomic(path: Path, data: bytes | str, *, keep_mode: bool = True) -> No
         raise UsageError("cannot write in this folder (permission denied)", path=str(folder)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode if mode is not None else 0o644)

@@ -262,3 +262,21 @@ def test_a_list_unsubscribe_mailto_that_is_not_mailto_is_refused(workspace: Path
     assert result.exit_code == 2
     assert "`email.list_unsubscribe_mailto` must be a mailto: address" in result.output
     assert not (workspace / "out").exists()
+
+
+def test_an_mbox_merge_that_fails_half_way_leaves_the_old_mbox_whole(tmp_path: Path) -> None:
+    from pressctl.render.merge import write_mbox
+
+    mbox = tmp_path / "all.mbox"
+    mbox.write_bytes(b"From old\r\nSubject: the old one\r\n\r\nold\r\n")
+
+    def messages():  # type: ignore[no-untyped-def]
+        yield "first", b"Subject: first\r\n\r\nfirst\r\n"
+        raise InputError("the second message cannot be made")
+
+    with pytest.raises(InputError):
+        write_mbox(mbox, messages())
+    assert mbox.read_bytes() == b"From old\r\nSubject: the old one\r\n\r\nold\r\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["all.mbox"]
+    assert write_mbox(mbox, iter([("one", b"Subject: one\r\n\r\nbody\r\n")])) == 1
+    assert [m["Subject"] for m in mailbox.mbox(str(mbox))] == ["one"]

@@ -10,7 +10,6 @@ is rendered in full. The first message is also rendered in full and compared, as
 
 from __future__ import annotations
 
-import contextlib
 import html as html_lib
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from pressctl.atomic import atomic_file
 from pressctl.config import Config
 from pressctl.contacts.load import ID_PATTERN
 from pressctl.contacts.model import Contact, ContactBook
@@ -248,25 +248,13 @@ def _refuse_stale_messages(folder: Path, ids: Collection[str]) -> None:
 def write_mbox(path: Path, messages: Iterator[tuple[str, bytes]],
                progress: Callable[[], None] | None = None) -> int:
     """All messages in one mboxrd file, written beside `path` and renamed over it at the end."""
-    if not path.parent.is_dir():
-        raise UsageError("the folder does not exist", path=str(path.parent))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for _, data in messages:
-                handle.write(_mbox_entry(data))
-                count += 1
-                if progress:
-                    progress()
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path, keep_mode=False) as handle:
+        for _, data in messages:
+            handle.write(_mbox_entry(data))
+            count += 1
+            if progress:
+                progress()
     return count
 
 
