@@ -5,10 +5,10 @@ import sys
 import typer
 
 from pressctl import __version__
-from pressctl.cli_support import handles_errors, report_error
+from pressctl.cli_support import report_error
 from pressctl.errors import ExitCode, PressctlError
 
-__all__ = ["app", "handles_errors", "main"]
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     name="pressctl",

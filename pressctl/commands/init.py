@@ -7,7 +7,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from pressctl.cli import handles_errors
+    from pressctl.cli_support import handles_errors
 
     app.command("init")(handles_errors(init))
 

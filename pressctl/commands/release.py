@@ -19,7 +19,7 @@ app = typer.Typer(help="Check press releases.", no_args_is_help=True, rich_marku
 
 
 def register(root: typer.Typer) -> None:
-    from pressctl.cli import handles_errors
+    from pressctl.cli_support import handles_errors
 
     app.command("check")(handles_errors(check))
     root.add_typer(app, name="release")

@@ -33,7 +33,7 @@ class Format(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    from pressctl.cli import handles_errors
+    from pressctl.cli_support import handles_errors
 
     app.command("render")(handles_errors(render))
 
