@@ -1,0 +1,70 @@
+"""The one way a contact's e-mail address becomes a deliverable one: validated, normalised, IDNA 2008.
+
+Merge, send, every export and import take addresses from here, never from the raw `email:` text, so
+an address that `contacts check` refuses (`a@x.org>, <evil@y.org`) can never add a hidden recipient,
+and a domain such as `straße.de` is written as its own A-label (`xn--strae-oqa.de`, IDNA 2008), not
+as Python's IDNA 2003 `strasse.de`, which is another domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pressctl.errors import InputError
+
+
+@dataclass(frozen=True)
+class MailAddress:
+    """A validated address: its normalised Unicode form and the ASCII forms a mail header can carry."""
+
+    local: str  # the local part as normalised by email-validator (case kept: it may matter to the server)
+    domain: str  # the domain in Unicode, lower case (U-labels)
+    ascii_domain: str  # the same domain as IDNA 2008 A-labels
+
+    @property
+    def normalised(self) -> str:
+        """The form `contacts check` asks for and exports write: `jürgen@bücher.de`."""
+        return f"{self.local}@{self.domain}"
+
+    @property
+    def key(self) -> str:
+        """What two contacts share when they share an address: the normalised form in any letter case.
+
+        lower(), not casefold(): casefold turns `ß` into `ss`, and `straße.de` is not `strasse.de`.
+        """
+        return f"{self.local.lower()}@{self.domain}"
+
+    @property
+    def needs_smtputf8(self) -> bool:
+        """A non-ASCII local part has no ASCII form: only a server that offers SMTPUTF8 can deliver it."""
+        return not self.local.isascii()
+
+    @property
+    def ascii(self) -> str | None:
+        """`local@xn--…`: what an ASCII-only header or SMTP envelope carries; None when no such form exists."""
+        return None if self.needs_smtputf8 else f"{self.local}@{self.ascii_domain}"
+
+
+@lru_cache(maxsize=65536)
+def mail_address(text: str) -> MailAddress | None:
+    """The validated address written as `text`, or None when it is not a valid address.
+
+    Syntax only, no network. Surrounding white space is not forgiven here: `contacts check` reports
+    it (and `--fix` removes it); until then the address is not used.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return MailAddress(checked.local_part, checked.domain, checked.ascii_domain)
+
+
+def require_address(text: str, *, where: str) -> MailAddress:
+    """mail_address() for a value that must be valid, such as the configured sender; `where` names it."""
+    address = mail_address(text)
+    if address is None:
+        raise InputError(f"{where}: {text!r} is not a valid e-mail address")
+    return address
