@@ -30,6 +30,7 @@ class Format(StrEnum):
     text = "text"
     html = "html"
     eml = "eml"
+    pdf = "pdf"
 
 
 def register(app: typer.Typer) -> None:
@@ -71,6 +72,7 @@ def render(
         raise UsageError("give either -o DIR or --mbox FILE, not both")
     loaded = load_release(release)
     settings = load_config(config)
+    _warn_untranslated(loaded.language)
     book = open_book(contacts)
     if merging or (fmt is Format.eml and folder):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
@@ -82,9 +84,23 @@ def render(
         data: bytes = render_text(loaded, book, settings, templates=templates).encode("utf-8")
     elif fmt is Format.html:
         data = render_html(loaded, book, settings, templates=templates).encode("utf-8")
+    elif fmt is Format.pdf:
+        from pressctl.render.pdf import render_pdf
+
+        if target is None and sys.stdout.isatty():
+            raise UsageError("a PDF is not for the terminal: add -o FILE.pdf")
+        data = render_pdf(loaded, book, settings, templates=templates)
     else:
         data = render_email(loaded, book, settings, templates=templates, sender=sender)
     write_output(target, data)
+
+
+def _warn_untranslated(language: str) -> None:
+    from pressctl.render.phrases import phrases_for
+
+    warning = phrases_for(language).fallback_warning
+    if warning:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
 
 
 def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],
