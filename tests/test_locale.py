@@ -10,6 +10,7 @@ import subprocess
 import unicodedata
 from email import policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, find_executable, require_tool
@@ -87,6 +88,10 @@ def write_release(workspace: Path, language: str) -> Path:
     return path
 
 
+def parts(workspace: Path, language: str) -> tuple[Any, Any, Any]:
+    return load_release(write_release(workspace, language)), open_book(Path("contacts.yaml")), load_config()
+
+
 def read_catalogue(language: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
@@ -136,7 +141,7 @@ def test_new_languages_localise_dates_and_phrases(workspace: Path, language: str
 
 
 def test_arabic_is_right_to_left_in_html_and_email(workspace: Path) -> None:
-    release, book, config = load_release(write_release(workspace, "ar")), open_book(Path("contacts.yaml")), load_config()
+    release, book, config = parts(workspace, "ar")
     for html in (render_html(release, book, config), render_html(release, book, config, email=True)):
         assert re.match(r'<!DOCTYPE html>\n?<html lang="ar" dir="rtl">', html)
     english = load_release(workspace / "releases" / "2024-06-26-three-port-wage-deal.md")
@@ -144,7 +149,7 @@ def test_arabic_is_right_to_left_in_html_and_email(workspace: Path) -> None:
 
 
 def test_text_of_a_right_to_left_release_keeps_its_logical_order(workspace: Path) -> None:
-    release, book, config = load_release(write_release(workspace, "ar")), open_book(Path("contacts.yaml")), load_config()
+    release, book, config = parts(workspace, "ar")
     text = render_text(release, book, config)
     source = RELEASES["ar"]
     lines = text.splitlines()
@@ -223,8 +228,7 @@ def test_chromium_draws_khmer_and_arabic_with_their_fonts(workspace: Path, tmp_p
     whose embedded fonts show which faces it chose: a script font, not empty boxes."""
     from pypdf import PdfReader
 
-    release, book, config = load_release(write_release(workspace, language)), open_book(Path("contacts.yaml")), \
-        load_config()
+    release, book, config = parts(workspace, language)
     page = workspace / f"release-{language}.html"
     page.write_text(render_html(release, book, config), encoding="utf-8")
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
