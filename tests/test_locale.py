@@ -243,3 +243,29 @@ def test_chromium_draws_khmer_and_arabic_with_their_fonts(workspace: Path, tmp_p
             for font in p["/Resources"]["/Font"].values()}
     for script in fonts:
         assert any(script in name.replace("-", "").replace("OS", " OS") or script in name for name in used), used
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_khmer_and_arabic_pages_are_valid_html5(workspace: Path) -> None:
+    import json
+
+    jar = os.environ.get("PRESSCTL_VNU_JAR") or str(REPO / ".ci" / "node" / "node_modules" / "vnu-jar" / "build" /
+                                                    "dist" / "vnu.jar")
+    jar = require_tool(jar if find_executable("java") else None, "The Nu Html Checker (vnu.jar and Java)")
+    files = []
+    example = workspace / "releases" / "2024-06-26-three-port-wage-deal.md"
+    for language in ("km", "ar", "vi", "pt"):
+        if language not in RELEASES:
+            path = workspace / "releases" / f"example-{language}.md"
+            path.write_text(example.read_text().replace("language: en", f"language: {language}"))
+            release, book, config = load_release(path), open_book(Path("contacts.yaml")), load_config()
+        else:
+            release, book, config = parts(workspace, language)
+        for kind, email_html in (("page", False), ("email", True)):
+            name = f"{language}-{kind}.html"
+            (workspace / name).write_text(render_html(release, book, config, email=email_html), encoding="utf-8")
+            files.append(name)
+    run = subprocess.run(["java", "-jar", jar, "--errors-only", "--format", "json", *files], cwd=workspace,
+                         capture_output=True, text=True, timeout=120)
+    assert json.loads(run.stderr or run.stdout)["messages"] == []
