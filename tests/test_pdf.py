@@ -291,3 +291,14 @@ def test_readme_names_the_extra() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert re.search(r"pip install '\.\[pdf\]'", readme)
     assert "- **pdf**" in readme
+
+
+@pytest.mark.usefixtures("typst_installed")
+def test_a_mistake_in_a_workspace_typst_template_names_its_line(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "release.typ").write_text(
+        "#let data = json(bytes(sys.inputs.release))\n= #data.headline\n#data.no_such_key\n", encoding="utf-8")
+    result = runner.invoke(app, ["render", EXAMPLE, "--format", "pdf", "-o", "out.pdf"])
+    assert (result.exit_code, result.output) == (
+        1, 'error: templates/release.typ:3: Typst: dictionary does not contain key "no_such_key"\n')
+    assert not (workspace / "out.pdf").exists()

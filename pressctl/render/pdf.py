@@ -8,6 +8,7 @@ so no value needs escaping and none can change the document's code.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -73,7 +74,9 @@ def render_pdf(release: Release, book: ContactBook, config: Config, *,
         pdf = compiler.compile(source, format="pdf", sys_inputs={"release": json.dumps(data, ensure_ascii=False)},
                                timestamp=message_date())
     except typst.TypstError as err:
-        raise InputError(f"Typst: {err.message}", path=template,
+        # The diagnostic names the place as "┌─ <file>:LINE:COLUMN"; the file is the template.
+        where = re.search(r"\u250c\u2500 \S*?:(\d+):\d+", err.diagnostic or "")
+        raise InputError(f"Typst: {err.message}", path=template, line=int(where.group(1)) if where else None,
                          hint="; ".join(err.hints) or None) from None
     assert isinstance(pdf, bytes)  # one document, not one image per page
     return pdf
