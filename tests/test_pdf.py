@@ -84,6 +84,9 @@ def test_the_text_layer_holds_every_part_of_the_release(workspace: Path, runner,
         assert squeeze(piece) in text, piece
     for piece in ("ENDS" if language == "en" else "FIN", "Harbour Workers Alliance", "https://example.org"):
         assert squeeze(piece) in text
+    if language == "en":  # on paper a link's address follows its words, unless the words are the address
+        assert squeeze("Harbour Workers Alliance website (https://example.org/campaigns/meridian).") in text
+        assert squeeze("published at example.org/agreements/meridian-2024.") in text
 
 
 @pytest.mark.usefixtures("typst_installed")

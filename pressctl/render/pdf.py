@@ -190,7 +190,22 @@ def _tidy(element: dict[str, Any]) -> dict[str, Any]:
             children.append(text or " ")
         else:
             children.append(_tidy(child))
-    return {**element, "children": children}
+    tidy = {**element, "children": children}
+    if element["tag"] == "a":
+        tidy["note"] = _link_note(element["attrs"].get("href", ""), _text_of(tidy))
+    return tidy
+
+
+def _text_of(element: dict[str, Any]) -> str:
+    return "".join(child if isinstance(child, str) else _text_of(child) for child in element["children"])
+
+
+def _link_note(href: str, text: str) -> str:
+    """On paper a link is only its words: print the address after them unless the words are the address."""
+    address = href.removeprefix("mailto:").removeprefix("tel:")
+    bare = address.removeprefix("https://").removeprefix("http://").removeprefix("www.").rstrip("/")
+    shown = text.strip().removeprefix("https://").removeprefix("http://").removeprefix("www.").rstrip("/")
+    return "" if not address or shown == bare else address
 
 
 def _typst() -> Any:
