@@ -1,4 +1,4 @@
-"""`pressctl render`: a release as text, HTML or e-mail, or merged into one message per recipient."""
+"""`pressctl render`: a release as text, HTML, e-mail or PDF, or merged into one message per recipient."""
 
 import os
 import sys
@@ -53,7 +53,7 @@ def render(
     to: Annotated[str | None, typer.Option("--to", help="Merge: one message per contact id, comma-separated.")] = None,
     mbox: Annotated[Path | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
 ) -> None:
-    """Render a release as text, HTML or e-mail (.eml); with --audience or --to, one e-mail per recipient.
+    """Render a release as text, HTML, e-mail (.eml) or PDF; with --audience or --to, one e-mail per recipient.
 
     Nothing is ever sent.
     """
