@@ -14,9 +14,10 @@ from pressctl.suggest import did_you_mean
 
 DEFAULT_CONFIG = Path("pressctl.toml")
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "organisation": ("name", "website", "about"),
+    "organisation": ("name", "website", "about", "logo"),
     "sender": ("name", "email"),
     "email": ("list_unsubscribe", "list_unsubscribe_mailto"),
+    "render": ("paper",),  # read by pressctl.render.pdf
     "export": (),  # export jobs are read by pressctl.export.jobs
     # Each mailing tool's ids for our list names: [listmonk.lists] press-eu = 3
     "listmonk": ("lists",),
@@ -35,6 +36,7 @@ class Organisation:
     name: str = ""
     website: str = ""
     about: str = ""  # Markdown
+    logo: str = ""  # a path relative to pressctl.toml, for the PDF letterhead
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`pressctl render`: a release as text, HTML or e-mail, or merged into one message per recipient."""
+"""`pressctl render`: a release as text, HTML, e-mail or PDF, or merged into one message per recipient."""
 
 import os
 import sys
@@ -30,6 +30,7 @@ class Format(StrEnum):
     text = "text"
     html = "html"
     eml = "eml"
+    pdf = "pdf"
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +53,7 @@ def render(
     to: Annotated[str | None, typer.Option("--to", help="Merge: one message per contact id, comma-separated.")] = None,
     mbox: Annotated[Path | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
 ) -> None:
-    """Render a release as text, HTML or e-mail (.eml); with --audience or --to, one e-mail per recipient.
+    """Render a release as text, HTML, e-mail (.eml) or PDF; with --audience or --to, one e-mail per recipient.
 
     Nothing is ever sent.
     """
@@ -71,6 +72,7 @@ def render(
         raise UsageError("give either -o DIR or --mbox FILE, not both")
     loaded = load_release(release)
     settings = load_config(config)
+    _warn_untranslated(loaded.language)
     book = open_book(contacts)
     if merging or (fmt is Format.eml and folder):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
@@ -82,9 +84,23 @@ def render(
         data: bytes = render_text(loaded, book, settings, templates=templates).encode("utf-8")
     elif fmt is Format.html:
         data = render_html(loaded, book, settings, templates=templates).encode("utf-8")
+    elif fmt is Format.pdf:
+        from pressctl.render.pdf import render_pdf
+
+        if target is None and sys.stdout.isatty():
+            raise UsageError("a PDF is not for the terminal: add -o FILE.pdf")
+        data = render_pdf(loaded, book, settings, templates=templates)
     else:
         data = render_email(loaded, book, settings, templates=templates, sender=sender)
     write_output(target, data)
+
+
+def _warn_untranslated(language: str) -> None:
+    from pressctl.render.phrases import phrases_for
+
+    warning = phrases_for(language).fallback_warning
+    if warning:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
 
 
 def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],
