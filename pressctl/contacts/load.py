@@ -13,11 +13,11 @@ from pressctl.findings import Path as KeyPath
 from pressctl.suggest import did_you_mean
 from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, cut_list, parse_fast, read_source
 
-TOP_KEYS = ("version", "defaults", "contacts")
+TOP_KEYS = ("version", "defaults", "contacts", "suppressed")
 DEFAULT_KEYS = ("region", "phone_format")
 CONTACT_KEYS = (
-    "id", "name", "role", "organisation", "email", "phones", "phone", "region", "languages",
-    "lists", "timezone", "unsubscribed", "consent", "notes",
+    "id", "name", "given_name", "family_name", "role", "organisation", "email", "phones", "phone", "region",
+    "languages", "lists", "timezone", "unsubscribed", "consent", "notes",
 )
 PHONE_KEYS = ("number", "type", "label")
 CONSENT_KEYS = ("basis", "source", "date")
@@ -277,6 +277,8 @@ class ContactBuilder:
             index=index,
             id=cid if cid is not None else f"#{index + 1}",
             name=name or "",
+            given_name=self.text(item, "given_name", path, label),
+            family_name=self.text(item, "family_name", path, label),
             role=self.text(item, "role", path, label),
             organisation=self.text(item, "organisation", path, label),
             email=email,

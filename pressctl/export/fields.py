@@ -214,8 +214,10 @@ def first_of(phones: list[ResolvedPhone], *types: str) -> ResolvedPhone | None:
 
 
 def split_name(contact: Contact) -> tuple[str, str]:
-    """(given, family): `x-given-name`/`x-family-name` when set, else the last word with the lower-case
-    particles before it (`Marieke van Dijk` → `Marieke`, `van Dijk`)."""
+    """(given, family): `given_name`/`family_name` when set (then `x-given-name`/`x-family-name`), else
+    the last word with the lower-case particles before it (`Marieke van Dijk` → `Marieke`, `van Dijk`)."""
+    if contact.given_name is not None or contact.family_name is not None:
+        return contact.given_name or "", contact.family_name or ""
     if contact.extensions:
         given = contact.extensions.get("x-given-name")
         family = contact.extensions.get("x-family-name")
