@@ -68,10 +68,10 @@ def import_command(
     if result.diff:
         typer.echo(result.diff, nl=False)
     skipped = "; ".join(f"{count} {why}" for why, count in sorted(plan.skipped.items()))
-    verb = "imported" if result.written else "would import"
+    verb = "would import" if dry_run or diff else "imported"
     stderr(f"{contacts}: {verb} {len(plan.added)}, updated {len(plan.updated)}, marked unsubscribed "
            f"{len(plan.unsubscribed)}" + (f"; left out {skipped}" if skipped else "") + ".")
-    if result.findings:
+    if any(f.severity.value == "error" for f, _ in result.findings):
         raise typer.Exit(ExitCode.FAILED)
 
 
