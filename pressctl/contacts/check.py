@@ -8,13 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from pressctl.contacts import phones
+from pressctl.contacts.addresses import memoise_domain_validation
 from pressctl.contacts.load import ContactBuilder, LoadResult
 from pressctl.contacts.model import Contact
 from pressctl.findings import Finding
@@ -266,25 +267,7 @@ def _locale_and_consent(contact: Contact) -> Iterator[Finding]:
                       "`consent: {basis, source, date}`", contact.path, cid)
 
 
-def _memoise_domain_validation() -> None:
-    """Validate each mail domain once per process, not once per address.
-
-    email-validator checks the domain of every address from scratch (IDNA and UTS #46, character by
-    character), which is most of its time; a contact book has a few hundred distinct domains across
-    thousands of addresses. The function is pure (a domain and two flags in, a dict that
-    validate_email only reads out), so it is memoised where validate_email looks it up. Failures are
-    not cached and are raised again, with the same message, for every address that has them.
-    """
-    import sys
-
-    # Not `import email_validator.validate_email`: the package's attribute of that name is the function.
-    module = sys.modules["email_validator.validate_email"]
-    original = getattr(module, "validate_email_domain_name", None)
-    if original is not None and not hasattr(original, "cache_info"):
-        setattr(module, "validate_email_domain_name", lru_cache(maxsize=65536)(original))  # noqa: B010
-
-
-_memoise_domain_validation()
+memoise_domain_validation()  # a book has a few hundred domains across thousands of addresses
 
 
 def _check_email(address: str) -> tuple[str | None, tuple[str, str, str | None] | None]:

@@ -56,7 +56,7 @@ def import_contacts(book_path: Path, files: list[Path], *, fmt: str | None = Non
         return result
     if not plan.changed:
         return result
-    new_book = _verify(book_path, text, plan)
+    new_book = _verify(book_path, book, plan)
     result.findings = _new_findings(book_path, plan, new_book)
     if diff:
         result.diff = "".join(difflib.unified_diff(text.splitlines(keepends=True), plan.text.splitlines(keepends=True),
@@ -99,14 +99,13 @@ def _unsubscribe_list(path: Path, encoding: str | None, today: date) -> list[Rec
             for number, line in enumerate(lines, start=1) if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _verify(path: Path, old_text: str, plan: Plan) -> ContactBook:
+def _verify(path: Path, old_book: ContactBook, plan: Plan) -> ContactBook:
     """Parse the merged text and hold it to the plan: old contacts unchanged but for what was meant."""
     try:
         data = parse_fast(SourceText(plan.text))
     except Exception as err:  # a YAML error here is pressctl's own mistake: refuse to write
         raise InputError(f"the merged book would not parse ({err}); nothing was written", path=str(path)) from None
     new_book, _ = build_book(data, str(path))
-    old_book, _ = build_book(parse_fast(SourceText(old_text)) if old_text else {"contacts": []}, str(path))
     changed = set(plan.updated) | set(plan.unsubscribed)
     new_by_id = new_book.by_id()
     for contact in old_book.contacts:
