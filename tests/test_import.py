@@ -444,3 +444,33 @@ def test_the_json_export_of_the_example_book_imports_into_itself_as_no_change(wo
     assert result.exit_code == 0, result.output
     assert "imported 0" in result.output and Path("contacts.yaml").read_bytes() == before
     assert json.loads(Path("all.json").read_text(encoding="utf-8"))
+
+
+# --- names: given_name/family_name in the book, and no wrong guesses ---------------------------------------
+
+@pytest.mark.parametrize(("name", "given", "family", "expected"), [
+    ("Nguyễn Thị Hương", "Hương", "Nguyễn Thị", ("Hương", "Nguyễn Thị")),
+    ("Nguyễn Thị Hương", None, None, ("Nguyễn Thị Hương", "")),
+    ("ចាន់ សុភា", None, None, ("ចាន់ សុភា", "")),
+    ("山田 太郎", None, None, ("山田 太郎", "")),
+    ("Marieke van Dijk", None, None, ("Marieke", "van Dijk")),
+    ("Zoë Ōta", None, None, ("Zoë", "Ōta")),
+])
+def test_exports_split_names_only_where_the_book_or_the_script_allows(name, given, family, expected) -> None:
+    from pressctl.export.fields import split_name
+
+    assert split_name(Contact(index=0, id="x", name=name, given_name=given, family_name=family)) == expected
+
+
+def test_given_and_family_names_reach_every_name_splitting_export(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("contacts.yaml").write_text(
+        "version: 1\ncontacts:\n  - id: huong\n    name: Nguyễn Thị Hương\n    given_name: Hương\n"
+        "    family_name: Nguyễn Thị\n    email: huong@example.vn\n", encoding="utf-8")
+    book = open_book(Path("contacts.yaml"))
+    for target in ("mailchimp", "brevo", "google", "outlook", "constant-contact"):
+        rows = list(csv.reader(io.StringIO(export_contacts(book, target).data.decode("utf-8-sig")),
+                               delimiter=";" if target == "brevo" else ","))
+        assert "Hương" in rows[1] and "Nguyễn Thị" in rows[1], target
+    card = vobject.readOne(export_contacts(book, "vcard").data.decode("utf-8"))
+    assert (card.n.value.given, card.n.value.family) == ("Hương", "Nguyễn Thị")
