@@ -19,8 +19,9 @@ from pressctl.cli import app
 from pressctl.contacts.load import open_book
 from pressctl.contacts.model import Contact, ContactBook, Phone
 from pressctl.contacts.phones import international
+from pressctl.contacts.suppression import suppression_hash
 from pressctl.export.contacts import export_contacts
-from pressctl.imports.merge import Options, slug, suppression_hash
+from pressctl.imports.merge import Options, slug
 from pressctl.imports.service import import_contacts
 
 CONSENT = ["--consent-basis", "consent", "--consent-source", "import test"]

@@ -72,6 +72,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
     duplicates.duplicate_ids(ids, indexes)
     findings.extend(duplicates.findings)
     findings.extend(_duplicates(emails, numbers))
+    findings.extend(_forgotten(result, emails, numbers))
     if deliverability:
         findings.extend(_deliverability(emails, dns_resolver))
     return BookCheck(result.locate(findings), ids)
@@ -324,6 +325,36 @@ def _duplicates(emails: dict[str, list[tuple[str, int]]],
         for cid, path in entries[1:]:
             if cid != first:
                 yield Finding("P007", f"number {e164} is also on contact `{first}`", path, cid)
+
+
+def _forgotten(result: LoadResult, emails: dict[str, list[tuple[str, int]]],
+               numbers: dict[str, list[tuple[str, tuple[str | int, ...]]]]) -> Iterable[Finding]:
+    """Contacts typed in again after `contacts forget`: their address or number hashes to a suppressed entry."""
+    from pressctl.contacts.addresses import mail_address
+    from pressctl.contacts.suppression import suppressed_hashes, suppression_hash
+
+    assert result.source is not None
+    text = result.source.text
+    if "suppressed:" not in text:
+        return
+    items = cut_list(text, "contacts")
+    try:  # the part of the book outside `contacts:` holds `suppressed:`; the contacts need no second parse
+        head = parse_fast(SourceText(text[: items[0]] + text[items[-1]:])) if items else result.data
+    except YamlSyntaxError:
+        head = result.data
+    hashes = suppressed_hashes(head)
+    if not hashes:
+        return
+    message = "this person asked to be forgotten: {what} is in `suppressed:`; remove the contact"
+    for address, holders in emails.items():
+        found = mail_address(address)
+        if found is not None and suppression_hash(found.key) in hashes:
+            for cid, index in holders:
+                yield Finding("C010", message.format(what="the address"), ("contacts", index, "email"), cid)
+    for e164, entries in numbers.items():
+        if suppression_hash(e164) in hashes:
+            for cid, path in entries:
+                yield Finding("C010", message.format(what=f"the number {e164}"), path, cid)
 
 
 def _integers_as_written(result: LoadResult, contact: Contact, style: str) -> Iterable[Finding]:

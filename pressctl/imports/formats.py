@@ -151,7 +151,8 @@ def _mailchimp_status(row: dict[str, str], record: Record) -> Record:
 
 MAILCHIMP = Format(
     "mailchimp", "Mailchimp audience export", ("email address", "member_rating"),
-    {"email address": "email", "name": "name", "first name": "given_name", "last name": "family_name", "phone number": "phone",
+    {"email address": "email", "name": "name", "first name": "given_name", "last name": "family_name",
+     "phone number": "phone",
      "company": "organisation", "job title": "role", "language": "languages", "tags": "lists", "notes": "notes",
      "timezone": "timezone"},
     ignored=(r"address", r"birthday", r"member_rating", r"optin_(time|ip)", r"confirm_(time|ip)", r"latitude",

@@ -8,7 +8,6 @@ anything is written.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 from pressctl.contacts.addresses import mail_address
 from pressctl.contacts.model import Contact, ContactBook
+from pressctl.contacts.suppression import suppressed_hashes, suppression_hash
 from pressctl.imports.record import PhoneIn, Record
 from pressctl.imports.yamltext import Style, contact_text, detect_style, flow_list, scalar
 from pressctl.yamlsource import cut_list
@@ -27,11 +27,6 @@ SKIP_SUPPRESSED = "asked to be forgotten (suppressed)"
 SKIP_DUPLICATE = "same person as an earlier row"
 SKIP_MATCHED = "already in the book"
 SKIP_BAD = "left out with --skip-bad"
-
-
-def suppression_hash(value: str) -> str:
-    """How `suppressed:` remembers an address or number without keeping it (SPEC §8)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -85,7 +80,7 @@ class Merger:
         self.by_address: dict[str, Contact] = {}
         self.by_number: dict[str, Contact] = {}
         self.ids = {c.id for c in book.contacts}
-        self.suppressed = _suppressed(data)
+        self.suppressed = suppressed_hashes(data)
         self.unsubscribed_keys: set[str] = set()
         for contact in book.contacts:
             address = mail_address(contact.email) if contact.email else None
@@ -341,11 +336,6 @@ def _into_empty(text: str, block: str, nl: str) -> str:
 
 def _consent_text(consent: dict[str, str]) -> str:
     return "{" + ", ".join(f"{k}: {v if k == 'date' else scalar(v)}" for k, v in consent.items()) + "}"
-
-
-def _suppressed(data: Any) -> set[str]:
-    value = data.get("suppressed") if isinstance(data, dict) else None
-    return {str(v).strip().lower() for v in value} if isinstance(value, list) else set()
 
 
 def _e164(number: str, region: str | None) -> str | None:
