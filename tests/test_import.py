@@ -79,7 +79,7 @@ _NUMBERS = st.sampled_from(["+31 6 51280210", "+62 812-3456-7890", "+855 12 345 
                             "+49 30 901820", "+33 1 23 45 67 89", "+1 202-555-0143", "+84 24 3825 3595"])
 
 
-_OUTLETS = st.sampled_from(["", "Le Monde, Paris", 'The "Post"', "=HYPERLINK(1)", "ខេមបូឌា ដេលី"])
+_OUTLETS = st.sampled_from(["", "Le Monde, Paris", 'The "Post"', "=HYPERLINK(1)", "ខេមបូឌា ដេលី", "Two\nLines; Ltd"])
 
 
 @st.composite
@@ -118,9 +118,10 @@ def test_generated_books_round_trip(tmp_path: Path, book: ContactBook, target: s
 
 # --- each tool's own files -----------------------------------------------------------------------------------
 
-def _csv(rows: list[list[str]], *, dialect: str = "excel", bom: bool = False, delimiter: str = ",") -> bytes:
+def _csv(rows: list[list[str]], *, dialect: str = "excel", bom: bool = False, delimiter: str = ",",
+         quoting: int = csv.QUOTE_MINIMAL) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, dialect=dialect, delimiter=delimiter, lineterminator="\r\n")
+    writer = csv.writer(out, dialect=dialect, delimiter=delimiter, lineterminator="\r\n", quoting=quoting)
     writer.writerows(rows)
     return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
 
@@ -166,7 +167,7 @@ def test_an_outlook_csv_quoted_everywhere_with_its_phone_columns(workspace: Path
     row = ["", "Jean-Luc", "", "Ferrand", "", "Le Quotidien", "", "Rédacteur en chef", "", "+33 1 23 45 67 89", "",
            "", "+33 6 12 34 56 78", "+33 1 23 45 67 00", "press-eu;labour-beat", "jl.ferrand@example.fr", "SMTP",
            "Jean-Luc Ferrand", "Met at the Lyon congress.\nPrefers e-mail."]
-    Path("outlook.csv").write_bytes(_csv([header, row], bom=True, dialect="excel"))
+    Path("outlook.csv").write_bytes(_csv([header, row], bom=True, quoting=csv.QUOTE_ALL))  # as Outlook writes it
     result = runner.invoke(app, ["contacts", "import", "outlook.csv", *CONSENT])
     assert result.exit_code == 0, result.output
     contact = open_book(Path("contacts.yaml")).by_id()["jean-luc-ferrand"]
@@ -294,6 +295,8 @@ def test_cards_khard_writes_are_imported(workspace: Path, tmp_path: Path, runner
 @pytest.mark.parametrize(("text", "message"), [
     ("BEGIN:VCARD\r\nVERSION:5.0\r\nFN:X\r\nEND:VCARD\r\n", "VERSION 5.0"),
     ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:X\r\n", "cannot be read"),
+    ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:X\r\nNOTE:folded without\r\nits leading space\r\nEND:VCARD\r\n",
+     "cannot be read"),
     ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:X\r\nNOTE:" + "x" * 1_000_000 + "\r\nEMAIL:x@example.org\r\nEND:VCARD\r\n",
      None),
 ])
