@@ -37,8 +37,10 @@ def root(
 
 
 def _register() -> None:
-    from pressctl.commands import contacts, export, init, release, render, schema
+    from pressctl.commands import contacts, export, imports, init, privacy, release, render, schema
 
+    imports.register(contacts.app)
+    privacy.register(contacts.app)
     app.add_typer(contacts.app, name="contacts")
     app.add_typer(schema.app, name="schema")
     for module in (render, release, init, export):

@@ -77,6 +77,8 @@ RULES: dict[str, Rule] = _rules(
     Rule("C007", E, "bad-consent", "A consent record has an unknown basis or a bad date."),
     Rule("C008", E, "bad-unsubscribed", "`unsubscribed` is neither true/false nor a date."),
     Rule("C009", E, "empty-value", "A value is empty or null where text belongs."),
+    Rule("C010", E, "forgotten-person",
+         "A contact whose address or number is in `suppressed:`: the person asked to be forgotten."),
     # Email
     Rule("E001", E, "invalid-email", "An email address is not valid (email-validator's reason)."),
     Rule("E002", W, "email-not-normalised", "An email address is not in its normalised form.", True),

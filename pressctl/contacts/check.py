@@ -8,13 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from pressctl.contacts import phones
+from pressctl.contacts.addresses import memoise_domain_validation
 from pressctl.contacts.load import ContactBuilder, LoadResult
 from pressctl.contacts.model import Contact
 from pressctl.findings import Finding
@@ -71,6 +72,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
     duplicates.duplicate_ids(ids, indexes)
     findings.extend(duplicates.findings)
     findings.extend(_duplicates(emails, numbers))
+    findings.extend(_forgotten(result, emails, numbers))
     if deliverability:
         findings.extend(_deliverability(emails, dns_resolver))
     return BookCheck(result.locate(findings), ids)
@@ -266,25 +268,7 @@ def _locale_and_consent(contact: Contact) -> Iterator[Finding]:
                       "`consent: {basis, source, date}`", contact.path, cid)
 
 
-def _memoise_domain_validation() -> None:
-    """Validate each mail domain once per process, not once per address.
-
-    email-validator checks the domain of every address from scratch (IDNA and UTS #46, character by
-    character), which is most of its time; a contact book has a few hundred distinct domains across
-    thousands of addresses. The function is pure (a domain and two flags in, a dict that
-    validate_email only reads out), so it is memoised where validate_email looks it up. Failures are
-    not cached and are raised again, with the same message, for every address that has them.
-    """
-    import sys
-
-    # Not `import email_validator.validate_email`: the package's attribute of that name is the function.
-    module = sys.modules["email_validator.validate_email"]
-    original = getattr(module, "validate_email_domain_name", None)
-    if original is not None and not hasattr(original, "cache_info"):
-        setattr(module, "validate_email_domain_name", lru_cache(maxsize=65536)(original))  # noqa: B010
-
-
-_memoise_domain_validation()
+memoise_domain_validation()  # a book has a few hundred domains across thousands of addresses
 
 
 def _check_email(address: str) -> tuple[str | None, tuple[str, str, str | None] | None]:
@@ -341,6 +325,36 @@ def _duplicates(emails: dict[str, list[tuple[str, int]]],
         for cid, path in entries[1:]:
             if cid != first:
                 yield Finding("P007", f"number {e164} is also on contact `{first}`", path, cid)
+
+
+def _forgotten(result: LoadResult, emails: dict[str, list[tuple[str, int]]],
+               numbers: dict[str, list[tuple[str, tuple[str | int, ...]]]]) -> Iterable[Finding]:
+    """Contacts typed in again after `contacts forget`: their address or number hashes to a suppressed entry."""
+    from pressctl.contacts.addresses import mail_address
+    from pressctl.contacts.suppression import suppressed_hashes, suppression_hash
+
+    assert result.source is not None
+    text = result.source.text
+    if "suppressed:" not in text:
+        return
+    items = cut_list(text, "contacts")
+    try:  # the part of the book outside `contacts:` holds `suppressed:`; the contacts need no second parse
+        head = parse_fast(SourceText(text[: items[0]] + text[items[-1]:])) if items else result.data
+    except YamlSyntaxError:
+        head = result.data
+    hashes = suppressed_hashes(head)
+    if not hashes:
+        return
+    message = "this person asked to be forgotten: {what} is in `suppressed:`; remove the contact"
+    for address, holders in emails.items():
+        found = mail_address(address)
+        if found is not None and suppression_hash(found.key) in hashes:
+            for cid, index in holders:
+                yield Finding("C010", message.format(what="the address"), ("contacts", index, "email"), cid)
+    for e164, entries in numbers.items():
+        if suppression_hash(e164) in hashes:
+            for cid, path in entries:
+                yield Finding("C010", message.format(what=f"the number {e164}"), path, cid)
 
 
 def _integers_as_written(result: LoadResult, contact: Contact, style: str) -> Iterable[Finding]:

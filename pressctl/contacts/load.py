@@ -13,11 +13,11 @@ from pressctl.findings import Path as KeyPath
 from pressctl.suggest import did_you_mean
 from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, cut_list, parse_fast, read_source
 
-TOP_KEYS = ("version", "defaults", "contacts")
+TOP_KEYS = ("version", "defaults", "contacts", "suppressed")
 DEFAULT_KEYS = ("region", "phone_format")
 CONTACT_KEYS = (
-    "id", "name", "role", "organisation", "email", "phones", "phone", "region", "languages",
-    "lists", "timezone", "unsubscribed", "consent", "notes",
+    "id", "name", "given_name", "family_name", "role", "organisation", "email", "phones", "phone", "region",
+    "languages", "lists", "timezone", "unsubscribed", "consent", "notes",
 )
 PHONE_KEYS = ("number", "type", "label")
 CONSENT_KEYS = ("basis", "source", "date")
@@ -221,6 +221,7 @@ class ContactBuilder:
             self.add("F006", f"`version` is {got}; this pressctl reads `version: 1`",
                      ("version",) if "version" in data else ())
         region, phone_format = self.defaults(data.get("defaults"))
+        self.suppressed(data.get("suppressed"))
         raw = data.get("contacts")
         if raw is None:
             self.add("C001", "missing `contacts:`, the list of contacts", ())
@@ -229,6 +230,19 @@ class ContactBuilder:
             self.add("F003", f"`contacts` should be a list, not {describe_type(raw)}", ("contacts",))
             raw = []
         return region, phone_format, raw
+
+    def suppressed(self, value: Any) -> None:
+        """`suppressed:` holds SHA-256 hashes (64 hex digits) written by `contacts forget`, nothing else."""
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.add("F003", f"`suppressed` should be a list of SHA-256 hashes, not {describe_type(value)}",
+                     ("suppressed",))
+            return
+        for i, item in enumerate(value):
+            if not (isinstance(item, str) and re.fullmatch(r"[0-9a-fA-F]{64}", item.strip())):
+                self.add("F004", f"`suppressed` item {i + 1} should be a SHA-256 hash (64 hex digits), as "
+                         "`pressctl contacts forget` writes them", ("suppressed", i))
 
     def duplicate_ids(self, ids: list[str], indexes: list[int]) -> None:
         seen: dict[str, int] = {}
@@ -277,6 +291,8 @@ class ContactBuilder:
             index=index,
             id=cid if cid is not None else f"#{index + 1}",
             name=name or "",
+            given_name=self.text(item, "given_name", path, label),
+            family_name=self.text(item, "family_name", path, label),
             role=self.text(item, "role", path, label),
             organisation=self.text(item, "organisation", path, label),
             email=email,

@@ -36,6 +36,8 @@ class Contact:
     id: str
     name: str
     role: str | None = None
+    given_name: str | None = None  # as the person writes them (SPEC §8): exports use them instead of
+    family_name: str | None = None  # splitting `name`, which guesses wrong for family-name-first orders
     organisation: str | None = None
     email: str | None = None
     phones: tuple[Phone, ...] = ()

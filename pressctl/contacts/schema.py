@@ -36,6 +36,8 @@ def contacts_schema() -> dict[str, Any]:
     contact_properties: dict[str, Any] = {
         "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "description": "unique slug"},
         "name": {**_TEXT, "description": "full name as printed"},
+        "given_name": {**_TEXT, "description": "given name(s) as the person writes them; exports use it"},
+        "family_name": {**_TEXT, "description": "family name as the person writes it; exports use it"},
         "role": {**_TEXT, "description": "job title"},
         "organisation": {**_TEXT, "description": "employer or outlet"},
         "email": {**_TEXT, "format": "idn-email"},
@@ -60,6 +62,8 @@ def contacts_schema() -> dict[str, Any]:
         "version": {"const": 1},
         "defaults": {"type": "object", "properties": defaults_properties, "additionalProperties": False},
         "contacts": {"type": "array", "items": {"$ref": "#/$defs/contact"}},
+        "suppressed": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                       "description": "SHA-256 of the addresses and numbers of people who asked to be forgotten"},
     }
     assert set(top_properties) == set(TOP_KEYS)
     return {

@@ -23,6 +23,11 @@ def defuse(value: str) -> str:
     return "'" + value if first and first in _FORMULA_START else value
 
 
+def undefuse(cell: str) -> str:
+    """The value a defused cell was made from: the inverse of defuse() for what defuse() writes."""
+    return cell[1:] if cell.startswith("'") and defuse(cell[1:]) == cell else cell
+
+
 def defuse_phone(value: str) -> str:
     """A phone cell keeps its `+`: an E.164 number cannot call a function or reference a cell."""
     return value if _E164.fullmatch(value) else defuse(value)

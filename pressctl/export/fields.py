@@ -214,22 +214,40 @@ def first_of(phones: list[ResolvedPhone], *types: str) -> ResolvedPhone | None:
 
 
 def split_name(contact: Contact) -> tuple[str, str]:
-    """(given, family): `x-given-name`/`x-family-name` when set, else the last word with the lower-case
+    """(given, family): `given_name`/`family_name` when set (then `x-given-name`/`x-family-name`); else, for a
+    name written family name first (Chinese, Japanese, Korean, Khmer, Vietnamese script), the whole name as the
+    given name, since a guess there is wrong more often than right; else the last word with the lower-case
     particles before it (`Marieke van Dijk` → `Marieke`, `van Dijk`)."""
+    if contact.given_name is not None or contact.family_name is not None:
+        return contact.given_name or "", contact.family_name or ""
     if contact.extensions:
         given = contact.extensions.get("x-given-name")
         family = contact.extensions.get("x-family-name")
         if given is not None or family is not None:
             return str(given or ""), str(family or "")
     words = contact.name.split()
+    if len(words) < 2 or family_name_first(contact.name):
+        return contact.name.strip(), ""
     if len(words) == 2:
         return words[0], words[1]
-    if len(words) < 2:
-        return contact.name.strip(), ""
     start = len(words) - 1
     while start > 1 and words[start - 1].islower():
         start -= 1
     return " ".join(words[:start]), " ".join(words[start:])
+
+
+_FAMILY_FIRST_SCRIPTS = re.compile(
+    "[\u1780-\u17ff"  # Khmer
+    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    "\u1ea0-\u1ef9\u01a0\u01a1\u01af\u01b0\u0110\u0111\u0102\u0103]"  # letters only Vietnamese uses
+)
+
+
+def family_name_first(name: str) -> bool:
+    """Whether a name is written in a script whose names put the family name first (a guess from the letters)."""
+    return _FAMILY_FIRST_SCRIPTS.search(name) is not None
 
 
 @dataclass
