@@ -1,185 +1,145 @@
 """Mail merge: one message per recipient, written as .eml files or one mbox. Nothing is sent.
 
-With the built-in templates, the release is rendered and its CSS inlined once, with placeholders where
-the recipient's values go; each message then only substitutes those values and encodes its bodies. That
-is sound only because the built-in templates print `recipient`, `greeting` and `unsubscribe_url` and
-never branch on them (their `{% if greeting %}` holds for every recipient). A user's template may do
-anything with `recipient` (`{% if recipient.language == "nl" %}`), so with user templates every message
-is rendered in full. The first message is also rendered in full and compared, as a check on the fast path.
+The API that `render --format eml` and `send` share:
+
+    plan = pressctl.recipients.choose_recipients(release, book, audience=…, to=…)
+    for recipient, data in messages(release, book, config, plan, templates=…, sender=…):
+        ...  # recipient: pressctl.recipients.Recipient; data: the message's bytes (CRLF)
+
+Everything that does not depend on the recipient (the template context with its Markdown, the envelope,
+the compiled templates) is made once per merge. Each message is then rendered in full from that context
+(the plain path), or, when the templates only print the recipient's values, filled into a rendering made
+once with placeholders (pressctl.render.placeholders); the first message is rendered both ways and compared,
+as a check on the fast path. `plan_merge` and `merge_messages` are the older names, kept as thin wrappers.
 """
 
 from __future__ import annotations
 
-import html as html_lib
 import os
 import re
 import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from pressctl.atomic import atomic_file
 from pressctl.config import Config
+from pressctl.contacts.addresses import mail_address
 from pressctl.contacts.load import ID_PATTERN
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import InputError, UsageError
-from pressctl.release import Release
-from pressctl.render.document import RecipientView, build_context, ensure_renderable, render_document
-from pressctl.render.email import (
-    MAX_LINE,
-    Body,
-    Envelope,
-    address_header,
-    envelope,
-    greeting_for,
-    header_url,
-    message_bytes,
-    unsubscribe_url,
+from pressctl.recipients import (
+    SKIP_ADDRESS_UNSUBSCRIBED,
+    SKIP_DUPLICATE,
+    SKIP_INVALID_EMAIL,
+    SKIP_NO_EMAIL,
+    SKIP_UNSUBSCRIBED,
+    Recipient,
+    RecipientPlan,
+    choose_recipients,
 )
-from pressctl.render.environment import builtin_only
+from pressctl.release import Release
+from pressctl.render.document import build_context, ensure_renderable, render_document
+from pressctl.render.email import Body, Envelope, address_header, envelope, greeting_for, header_url, message_bytes
+from pressctl.render.email import unsubscribe_url as unsubscribe_url_for
 from pressctl.render.phrases import translated_language
-from pressctl.suggest import did_you_mean
+from pressctl.render.placeholders import Prerendered, prints_recipient_only, recipient_view
 
-SKIP_UNSUBSCRIBED = "unsubscribed"
-SKIP_NO_EMAIL = "no email address"
-SKIP_DUPLICATE = "same address as an earlier recipient"
-_TOKEN = re.compile("\ue000([a-z_]+)\ue001")
-_FIELDS = ("id", "name", "email", "role", "organisation", "language", "greeting", "unsubscribe_url")
+__all__ = ["SKIP_ADDRESS_UNSUBSCRIBED", "SKIP_DUPLICATE", "SKIP_INVALID_EMAIL", "SKIP_NO_EMAIL", "SKIP_UNSUBSCRIBED",
+           "MergePlan", "merge_messages", "messages", "plan_merge", "write_folder", "write_mbox"]
 
 
 @dataclass(frozen=True)
 class MergePlan:
+    """The older shape of a plan (contacts rather than Recipients), for callers of plan_merge()."""
+
     recipients: tuple[Contact, ...]
     skipped: Counter[str] = field(default_factory=Counter)
 
 
 def plan_merge(release: Release, book: ContactBook, *, audience: list[str] | None = None,
                to: list[str] | None = None) -> MergePlan:
-    """Who gets a message: the lists (`--audience`, else the release's `audience`) and `--to` ids."""
-    by_id = book.by_id()
-    wanted: dict[str, Contact] = {}
-    for contact_id in to or []:
-        if contact_id not in by_id:
-            raise InputError(f"--to: no contact `{contact_id}`", path=book.file, hint=did_you_mean(contact_id, by_id))
-        wanted[contact_id] = by_id[contact_id]
-    lists = list(audience or []) or ([] if to else list(release.audience))
-    if not lists and not to:
-        raise UsageError("nobody to write to: pass --audience LIST or --to ID, or set `audience` in the release")
-    known = book.list_names
-    for name in lists:
-        if name not in known:
-            raise InputError(f"no contact is on the list `{name}`", path=book.file,
-                             hint=did_you_mean(name, sorted(known)))
-    for contact in book.on_lists(lists):
-        wanted.setdefault(contact.id, contact)
-    skipped: Counter[str] = Counter()
-    recipients = []
-    addresses: set[str] = set()
-    for contact in wanted.values():
-        if contact.is_unsubscribed:
-            skipped[SKIP_UNSUBSCRIBED] += 1
-        elif not contact.email:
-            skipped[SKIP_NO_EMAIL] += 1
-        elif contact.email.lower() in addresses:
-            skipped[SKIP_DUPLICATE] += 1
-        else:
-            addresses.add(contact.email.lower())
-            recipients.append(contact)
-    return MergePlan(tuple(recipients), skipped)
+    """choose_recipients(), as contacts."""
+    plan = choose_recipients(release, book, audience=audience, to=to)
+    return MergePlan(tuple(recipient.contact for recipient in plan.recipients), plan.skipped)
 
 
-def merge_messages(release: Release, book: ContactBook, config: Config, recipients: tuple[Contact, ...], *,
+def merge_messages(release: Release, book: ContactBook, config: Config, recipients: Iterable[Contact | Recipient], *,
                    templates: Path | str | None = None, sender: str | None = None) -> Iterator[tuple[str, bytes]]:
-    """(contact id, message bytes) for each recipient, in order."""
+    """(contact id, message bytes) for each recipient, in order: messages() for contacts chosen by plan_merge()."""
+    for recipient, data in messages(release, book, config, recipients, templates=templates, sender=sender):
+        yield recipient.id, data
+
+
+def messages(release: Release, book: ContactBook, config: Config, plan: RecipientPlan | Iterable[Contact | Recipient],
+             *, templates: Path | str | None = None, sender: str | None = None) -> Iterator[tuple[Recipient, bytes]]:
+    """(recipient, message bytes) for each recipient of the plan, in order."""
+    recipients = [_as_recipient(r) for r in (plan.recipients if isinstance(plan, RecipientPlan) else plan)]
     ensure_renderable(release, book)
     env = envelope(release, config, sender)
-    fast = builtin_only(templates)
-    if fast:
-        placeholders = _recipient({name: f"\ue000{name}\ue001" for name in _FIELDS}, {})
-        context = build_context(release, book, config, recipient=placeholders, greeting="\ue000greeting\ue001",
-                                unsubscribe_url="\ue000unsubscribe_url\ue001" if config.email.list_unsubscribe else "")
-        text = _Body(render_document("text", context, templates), escape=False)
-        html = _Body(render_document("email", context, templates), escape=True)
-        fast = text.fast and html.fast
-    for number, contact in enumerate(recipients):
-        values = _values(release, config, contact)
-        if fast and sum(map(len, values.values())) <= _VALUES_ROOM:
-            bodies: tuple[Body | str, Body | str] = (text.fill(values), html.fill(values))
-            if number == 0:
-                full = _render_full(release, book, config, contact, values, templates)
-                fast = (full[0], _normalise(full[1])) == (_decoded(bodies[0]), _normalise(_decoded(bodies[1])))
-                bodies = full
-        else:
-            bodies = _render_full(release, book, config, contact, values, templates)
-        yield contact.id, _message(env, contact, values, *bodies)
+    context = build_context(release, book, config)
+    fast = None
+    if recipients and prints_recipient_only(templates):
+        fast = Prerendered(context, templates, unsubscribe=bool(config.email.list_unsubscribe))
+        if not fast.usable:
+            fast = None
+    for number, recipient in enumerate(recipients):
+        values = _values(release, config, recipient)
+        bodies: tuple[Body | str, Body | str] | None = fast.fill(values) if fast else None
+        if bodies is None or number == 0:
+            full = _render(context, recipient, values, templates)
+            if bodies is not None and not _same(full, bodies):
+                fast = None
+            bodies = full
+        yield recipient, _message(env, recipient, values, *bodies)
 
 
-_VALUES_ROOM = 200  # characters of recipient values a line can take and stay within the 998-octet limit
+def _as_recipient(item: Contact | Recipient) -> Recipient:
+    if isinstance(item, Recipient):
+        return item
+    address = mail_address(item.email) if item.email else None
+    if address is None:
+        raise InputError(f"contact `{item.id}`: {item.email!r} is not a valid e-mail address",
+                         hint="choose recipients with pressctl.recipients.choose_recipients()")
+    return Recipient(item, address)
 
 
-class _Body:
-    """A body rendered once with placeholders, pre-encoded in pieces so a message only joins bytes."""
-
-    def __init__(self, rendered: str, *, escape: bool) -> None:
-        pieces = _TOKEN.split(rendered)
-        self.static = [piece.replace("\n", "\r\n").encode("utf-8") for piece in pieces[0::2]]
-        self.fields = pieces[1::2]
-        self.escape = escape
-        longest = max(map(len, _TOKEN.sub("", rendered).encode("utf-8").split(b"\n")))
-        self.fast = "\r" not in rendered and set(self.fields) <= set(_FIELDS) and longest + _VALUES_ROOM <= MAX_LINE
-
-    def fill(self, values: dict[str, str]) -> Body:
-        if self.escape:
-            values = {key: html_lib.escape(values[key]) for key in set(self.fields)}
-        encoded = {key: values[key].encode("utf-8") for key in set(self.fields)}
-        data = [self.static[0]]
-        for field_name, static in zip(self.fields, self.static[1:], strict=True):
-            data.append(encoded[field_name])
-            data.append(static)
-        joined = b"".join(data)
-        return ("7bit" if joined.isascii() else "8bit"), joined
-
-
-def _decoded(body: Body | str) -> str:
-    return body if isinstance(body, str) else body[1].decode("utf-8").replace("\r\n", "\n")
-
-
-def _values(release: Release, config: Config, contact: Contact) -> dict[str, str]:
+def _values(release: Release, config: Config, recipient: Recipient) -> dict[str, str]:
+    contact = recipient.contact
     if not ID_PATTERN.fullmatch(contact.id):
         raise InputError(f"contact id {contact.id!r} is not a slug of a-z, 0-9 and '-', so it cannot name a file")
     language = translated_language(contact.languages, release.language)
     return {
-        "id": contact.id, "name": contact.name, "email": contact.email or "", "role": contact.role or "",
+        "id": contact.id, "name": contact.name, "email": recipient.address.normalised, "role": contact.role or "",
         "organisation": contact.organisation or "", "language": language,
-        "greeting": greeting_for(contact.name, language), "unsubscribe_url": unsubscribe_url(config, contact.id),
+        "greeting": greeting_for(contact.name, language), "unsubscribe_url": unsubscribe_url_for(config, contact.id),
     }
 
 
-def _recipient(values: dict[str, str], extensions: Mapping[str, Any]) -> RecipientView:
-    return RecipientView(values["id"], values["name"], values["email"], values["role"], values["organisation"],
-                         values["language"], MappingProxyType(dict(extensions)))
-
-
-def _render_full(release: Release, book: ContactBook, config: Config, contact: Contact, values: dict[str, str],
-                 templates: Path | str | None) -> tuple[str, str]:
-    recipient = _recipient(values, contact.extensions)
-    context = build_context(release, book, config, recipient=recipient, greeting=values["greeting"],
-                            unsubscribe_url=values["unsubscribe_url"])
+def _render(context: dict[str, Any], recipient: Recipient, values: dict[str, str],
+            templates: Path | str | None) -> tuple[str, str]:
+    """The plain path: both templates rendered for this recipient, from the context made once per merge."""
+    context = {**context, "recipient": recipient_view(values, recipient.contact.extensions),
+               "greeting": values["greeting"], "unsubscribe_url": values["unsubscribe_url"]}
     return render_document("text", context, templates), render_document("email", context, templates)
 
 
-def _normalise(html: str) -> str:
-    """The inliner re-serialises entities; compare the two routes by the text they show."""
-    return html_lib.unescape(html)
+def _same(full: tuple[str, str], filled: tuple[Body, Body]) -> bool:
+    """Whether the two paths agree; the inliner re-serialises entities, so HTML is compared as shown text."""
+    import html as html_lib
+
+    text, html = (body.decode("utf-8").replace("\r\n", "\n") for _, body in filled)
+    return full[0] == text and html_lib.unescape(full[1]) == html_lib.unescape(html)
 
 
-def _message(env: Envelope, contact: Contact, values: dict[str, str], text: Body | str, html: Body | str) -> bytes:
+def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: Body | str, html: Body | str) -> bytes:
+    contact = recipient.contact
     to = address_header(contact.name, values["email"], contact=contact.id)
     addresses = (values["unsubscribe_url"], env.mailto_for(contact.id))
     unsubscribe = tuple(header_url(address) for address in addresses if address)
