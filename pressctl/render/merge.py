@@ -222,9 +222,18 @@ _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 
 
 def _mbox_entry(data: bytes) -> bytes:
-    match = re.search(rb"^Date: (.*)\r$", data, re.MULTILINE)
-    when = parsedate_to_datetime(match.group(1).decode()) if match else None
-    stamp = time.asctime(when.utctimetuple()) if when else time.asctime(time.gmtime(0))
-    body = _FROM_LINE.sub(rb">\1", data.replace(b"\r\n", b"\n"))
-    return b"From pressctl " + stamp.encode("ascii") + b"\n" + body + b"\n"
+    body = data.replace(b"\r\n", b"\n")
+    if body.startswith((b"From ", b">")) or b"\nFrom " in body or b"\n>" in body:  # mboxrd: quote From lines
+        body = _FROM_LINE.sub(rb">\1", body)
+    match = _DATE.search(body)
+    return b"From pressctl " + _stamp(match.group(1) if match else b"") + b"\n" + body + b"\n"
 
+
+_DATE = re.compile(rb"^Date: (.*)$", re.MULTILINE)
+
+
+@lru_cache(maxsize=16)
+def _stamp(date: bytes) -> bytes:
+    """The From line's date (asctime, UTC) for a Date header: one per merge, so made once."""
+    when = parsedate_to_datetime(date.decode("ascii")) if date else None
+    return time.asctime(when.utctimetuple() if when else time.gmtime(0)).encode("ascii")

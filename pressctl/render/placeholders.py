@@ -108,9 +108,10 @@ def prints_recipient_only(templates: Path | str | None) -> bool:
 
 
 def _walk(node: Any, parents: tuple[Any, ...]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    inside = (*parents, node)
     for child in node.iter_child_nodes():
-        yield child, parents + (node,)
-        yield from _walk(child, parents + (node,))
+        yield child, inside
+        yield from _walk(child, inside)
 
 
 def _fits(node: Any, parents: tuple[Any, ...]) -> bool:
