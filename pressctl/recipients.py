@@ -24,12 +24,15 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pressctl.contacts.addresses import MailAddress, mail_address
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import InputError, UsageError
-from pressctl.release import Release
 from pressctl.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from pressctl.release import Release
 
 SKIP_UNSUBSCRIBED = "unsubscribed"
 SKIP_ADDRESS_UNSUBSCRIBED = "same address as an unsubscribed contact"

@@ -15,13 +15,11 @@ as a check on the fast path. `plan_merge` and `merge_messages` are the older nam
 
 from __future__ import annotations
 
-import os
+import html as html_lib
 import re
-import shutil
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -33,7 +31,7 @@ from pressctl.config import Config
 from pressctl.contacts.addresses import mail_address
 from pressctl.contacts.load import ID_PATTERN
 from pressctl.contacts.model import Contact, ContactBook
-from pressctl.errors import InputError, UsageError
+from pressctl.errors import InputError
 from pressctl.recipients import (
     SKIP_ADDRESS_UNSUBSCRIBED,
     SKIP_DUPLICATE,
@@ -48,11 +46,13 @@ from pressctl.release import Release
 from pressctl.render.document import build_context, ensure_renderable, render_document
 from pressctl.render.email import Body, Envelope, address_header, envelope, greeting_for, header_url, message_bytes
 from pressctl.render.email import unsubscribe_url as unsubscribe_url_for
+from pressctl.render.outbox import write_folder
 from pressctl.render.phrases import translated_language
 from pressctl.render.placeholders import Prerendered, prints_recipient_only, recipient_view
 
 __all__ = ["SKIP_ADDRESS_UNSUBSCRIBED", "SKIP_DUPLICATE", "SKIP_INVALID_EMAIL", "SKIP_NO_EMAIL", "SKIP_UNSUBSCRIBED",
-           "MergePlan", "merge_messages", "messages", "plan_merge", "write_folder", "write_mbox"]
+           "MergePlan", "Recipient", "RecipientPlan", "choose_recipients", "merge_messages", "messages", "plan_merge",
+           "write_folder", "write_mbox"]
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,15 @@ def messages(release: Release, book: ContactBook, config: Config, plan: Recipien
             fast = None
     for number, recipient in enumerate(recipients):
         values = _values(release, config, recipient)
-        bodies: tuple[Body | str, Body | str] | None = fast.fill(values) if fast else None
-        if bodies is None or number == 0:
+        filled = fast.fill(values) if fast else None
+        bodies: tuple[Body | str, Body | str]
+        if filled is None or number == 0:
             full = _render(context, recipient, values, templates)
-            if bodies is not None and not _same(full, bodies):
+            if filled is not None and not _same(full, filled):
                 fast = None
             bodies = full
+        else:
+            bodies = filled
         yield recipient, _message(env, recipient, values, *bodies)
 
 
@@ -132,8 +135,6 @@ def _render(context: dict[str, Any], recipient: Recipient, values: dict[str, str
 
 def _same(full: tuple[str, str], filled: tuple[Body, Body]) -> bool:
     """Whether the two paths agree; the inliner re-serialises entities, so HTML is compared as shown text."""
-    import html as html_lib
-
     text, html = (body.decode("utf-8").replace("\r\n", "\n") for _, body in filled)
     return full[0] == text and html_lib.unescape(full[1]) == html_lib.unescape(html)
 
@@ -144,65 +145,6 @@ def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: 
     addresses = (values["unsubscribe_url"], env.mailto_for(contact.id))
     unsubscribe = tuple(header_url(address) for address in addresses if address)
     return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
-
-
-def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: Callable[[], None] | None = None,
-                 *, ids: Collection[str]) -> int:
-    """One `<id>.eml` per message (`ids` are the recipients'). They are staged in a hidden folder inside
-    `folder` and moved in only when all are written, so a failure or Ctrl-C leaves no half-written set.
-    There is no fsync per file (it would cost more than rendering): the messages can always be made
-    again from their inputs."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError("is a file, not a folder", path=str(folder))
-    if not folder.parent.is_dir():
-        raise UsageError("the folder above does not exist", path=str(folder.parent))
-    _refuse_stale_messages(folder, ids)
-    # Into a new (or empty) folder the whole staging folder is renamed at the end: one rename instead of
-    # one per message, which on a slow disk is half the time of a large merge.
-    whole = not folder.exists() or not any(os.scandir(folder))
-    if not whole:
-        folder.mkdir(exist_ok=True)
-    # Plain strings and os calls: pathlib's overhead is a third of the time at 10,000 files.
-    staging = tempfile.mkdtemp(prefix=f".{folder.name}.pressctl-merge-", dir=folder.parent if whole else folder)
-    target = str(folder)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    try:
-        names = []
-        for contact_id, data in messages:
-            name = f"{contact_id}.eml"
-            fd = os.open(os.path.join(staging, name), flags, 0o644)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
-            names.append(name)
-            if progress:
-                progress()
-        if whole:
-            os.chmod(staging, 0o755)  # mkdtemp makes it private to its owner
-            os.replace(staging, target)
-        else:
-            for name in names:
-                os.replace(os.path.join(staging, name), os.path.join(target, name))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return len(names)
-
-
-def _refuse_stale_messages(folder: Path, ids: Collection[str]) -> None:
-    """A message left from an earlier merge (perhaps to a contact who has since unsubscribed) would be
-    sent along with this merge's: refuse rather than mix them. Re-running the same merge replaces its own."""
-    if not folder.is_dir():
-        return
-    ours = {f"{contact_id}.eml" for contact_id in ids}
-    stale = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".eml") and entry.name not in ours)
-    if stale:
-        more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
-        raise UsageError(f"already holds {stale[0]}{more}, which this merge would not replace; empty the folder "
-                         "or merge into a new one, so that no message from an earlier merge is sent by mistake",
-                         path=str(folder))
 
 
 def write_mbox(path: Path, messages: Iterator[tuple[str, bytes]],
