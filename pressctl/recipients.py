@@ -87,8 +87,8 @@ def _nfc(text: str) -> str:
 
 
 def _loose_local(address: str) -> str:
-    """The local part, looser than any normalisation email-validator makes (which may unquote `"a.b"`)."""
-    return _nfc(address.rpartition("@")[0]).lower().replace('"', "").replace("\\", "")
+    """The local part as email-validator normalises it (NFC), in lower case."""
+    return _nfc(address.rpartition("@")[0]).lower()
 
 
 def _key(text: str) -> str:
