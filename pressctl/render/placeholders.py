@@ -61,16 +61,15 @@ class _Body:
         pieces = TOKEN.split(rendered)
         self.static = [piece.replace("\n", "\r\n").encode("utf-8") for piece in pieces[0::2]]
         self.fields = pieces[1::2]
+        self.used = frozenset(self.fields)
         self.escape = escape
         longest = max(map(len, TOKEN.sub("", rendered).encode("utf-8").split(b"\n")))
         self.usable = ("\r" not in rendered and "\ue000" not in TOKEN.sub("", rendered)
                        and set(self.fields) <= set(FIELDS) and longest + VALUES_ROOM <= MAX_LINE)
 
     def fill(self, values: Mapping[str, str]) -> Body:
-        used = set(self.fields)
-        if self.escape:
-            values = {key: html_lib.escape(values[key]) for key in used}
-        encoded = {key: values[key].encode("utf-8") for key in used}
+        escape = html_lib.escape if self.escape else str
+        encoded = {key: escape(values[key]).encode("utf-8") for key in self.used}
         data = [self.static[0]]
         for field_name, static in zip(self.fields, self.static[1:], strict=True):
             data.append(encoded[field_name])
