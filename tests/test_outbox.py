@@ -195,3 +195,15 @@ def test_an_outbox_reached_through_a_link_stays_a_link(old_outbox: Path) -> None
     write_folder(link, iter(messages_for(ids, "new")), ids=ids)
     assert link.is_symlink() and (old_outbox / "femke-jansen.eml").read_bytes().startswith(b"Subject: new")
     assert oct(old_outbox.stat().st_mode & 0o777) == "0o755" and leftovers(old_outbox.parent) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_read_only_outbox_is_refused_not_replaced(old_outbox: Path) -> None:
+    before = snapshot(old_outbox)
+    old_outbox.chmod(0o555)
+    try:
+        with pytest.raises(UsageError, match=r"cannot write in this folder \(permission denied\)"):
+            write_folder(old_outbox, iter(messages_for(["femke-jansen"], "new")), ids=["femke-jansen"])
+    finally:
+        old_outbox.chmod(0o755)
+    assert snapshot(old_outbox) == before and leftovers(old_outbox.parent) == []

@@ -38,6 +38,8 @@ def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: 
     target = Path(os.path.realpath(folder))  # through a link to a folder: replace the folder, keep the link
     if not target.parent.is_dir():
         raise UsageError("the folder above does not exist", path=str(folder.parent))
+    if target.is_dir() and not os.access(target, os.W_OK):  # it would be replaced, not written into
+        raise UsageError("cannot write in this folder (permission denied)", path=str(folder))
     try:
         return _write(folder, target, messages, progress, ids)
     except OSError as err:
