@@ -280,3 +280,19 @@ def test_an_mbox_merge_that_fails_half_way_leaves_the_old_mbox_whole(tmp_path: P
     assert [p.name for p in tmp_path.iterdir()] == ["all.mbox"]
     assert write_mbox(mbox, iter([("one", b"Subject: one\r\n\r\nbody\r\n")])) == 1
     assert [m["Subject"] for m in mailbox.mbox(str(mbox))] == ["one"]
+
+
+def test_mbox_quotes_from_lines_and_keeps_a_lone_carriage_return(tmp_path: Path) -> None:
+    """mboxrd: `From ` and `>From ` at a line start get one more `>`; CRLF becomes LF, and nothing else moves."""
+    from pressctl.render.merge import write_mbox
+
+    plain = (b"Subject: one\r\nDate: Tue, 25 Jun 2024 06:00:00 +0000\r\n\r\n"
+             b"From the port\r\n>From here\r\nmid From x\r\n")
+    lone = b"Subject: two\r\n\r\nquoted=\r\nprintable a\rb\r\n"
+    mbox = tmp_path / "all.mbox"
+    assert write_mbox(mbox, iter([("one", plain), ("two", lone)])) == 2
+    assert mbox.read_bytes() == (
+        b"From pressctl Tue Jun 25 06:00:00 2024\nSubject: one\nDate: Tue, 25 Jun 2024 06:00:00 +0000\n\n"
+        b">From the port\n>>From here\nmid From x\n\n"
+        b"From pressctl Thu Jan  1 00:00:00 1970\nSubject: two\n\nquoted=\nprintable a\rb\n\n")
+    assert [m["Subject"] for m in mailbox.mbox(str(mbox))] == ["one", "two"]

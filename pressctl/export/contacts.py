@@ -11,6 +11,7 @@ from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import UsageError
 from pressctl.export import CONTACT_TARGETS
 from pressctl.export.fields import ExportContext, PhoneResolver
+from pressctl.recipients import UnsubscribedAddresses
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def contact_target(name: str) -> ContactTarget:
 
 def export_contacts(book: ContactBook, target_name: str, selection: Selection = Selection(), *,
                     resolver: PhoneResolver | None = None) -> ExportResult:
-    """The file for `target_name`, in contact-book order. Unsubscribed contacts never leave."""
+    """The file for `target_name`, in contact-book order. Unsubscribed contacts never leave, nor does any
+    contact whose address (in any letter case) an unsubscribed contact has."""
     target = contact_target(target_name)
     # The rows are short-lived and hold no cycles, but with a 100,000-contact book in memory each
     # collection the allocations trigger walks the whole book: pause the collector while writing.
@@ -106,12 +108,13 @@ def export_contacts(book: ContactBook, target_name: str, selection: Selection = 
 
 def _export(book: ContactBook, target: ContactTarget, selection: Selection, resolver: PhoneResolver) -> ExportResult:
     ctx = ExportContext(target.name, book.file, resolver)
+    shut_out = UnsubscribedAddresses(book.contacts)  # per address: one unsubscribed contact shuts out its twins
     chosen: list[Contact] = []
     unsubscribed = unfit = 0
     for contact in book.contacts:
         if not selection.matches(contact):
             continue
-        if contact.is_unsubscribed:
+        if shut_out.covers(contact):
             unsubscribed += 1
         elif not target.takes(contact, ctx):
             unfit += 1

@@ -18,6 +18,8 @@ def line_break_in(value: str) -> str | None:
     Mail header folding splits wherever str.splitlines() does (U+2028, U+0085, \\v, \\f as well as \\n),
     and no control character belongs in a headline or a name either.
     """
+    if value.isprintable():  # the common case, at C speed: no printable character breaks a line
+        return None
     for char in value:
         if unicodedata.category(char) in ("Cc", "Zl", "Zp") or len(f"a{char}a".splitlines()) > 1:
             name = unicodedata.name(char, "")

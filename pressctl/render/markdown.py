@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 WIDTH = 72
@@ -183,6 +183,7 @@ def _inline(children: list[Any]) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=4096)  # a merge wraps the same release text for every recipient
 def _fill(text: str, width: int, first: str, rest: str) -> str:
     lines = []
     for number, piece in enumerate(text.split("\n")):

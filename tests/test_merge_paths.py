@@ -1,0 +1,153 @@
+"""A merge does its per-release work once, and its placeholder path makes exactly the messages the plain one does."""
+
+from __future__ import annotations
+
+import email
+import html
+from email import policy
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pressctl.config import load_config
+from pressctl.contacts.load import open_book
+from pressctl.contacts.model import ContactBook
+from pressctl.recipients import choose_recipients
+from pressctl.release import load_release
+from pressctl.render import markdown
+from pressctl.render.merge import messages
+from pressctl.render.placeholders import prints_recipient_only
+
+EXAMPLE = "releases/2024-06-26-three-port-wage-deal.md"
+
+BRANDED_EMAIL = """{% extends "builtin/email.html" %}
+{% block style %}{{ super() }}<style>.masthead { background: #0b3d5c; color: #fff; }</style>{% endblock %}
+{% block before %}<div class="masthead">Harbour Workers Alliance</div>{{ super() }}{% endblock %}
+{% block after %}{{ super() }}<p>Sent to {{ recipient.email }} ({{ recipient.name }}).</p>{% endblock %}
+"""
+BRANDED_TEXT = """{% extends "builtin/release.txt" %}
+{% block footer %}{{ super() }}
+Harbour Workers Alliance · sent to {{ recipient.name }} <{{ recipient.email }}>
+{% endblock %}
+"""
+# Output unchanged, but a test on the recipient, which no placeholder can stand for: the plain path.
+PLAIN_TEXT = BRANDED_TEXT.replace("{% block footer %}",
+                                  "{% block footer %}{% if recipient.name is string %}{% endif %}")
+
+
+@pytest.fixture(autouse=True)
+def frozen_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1719295200")
+
+
+def templates(folder: Path, email_html: str, release_txt: str) -> Path:
+    folder.mkdir()
+    (folder / "email.html").write_text(email_html, encoding="utf-8")
+    (folder / "release.txt").write_text(release_txt, encoding="utf-8")
+    return folder
+
+
+def book_of(workspace: Path, names: list[str]) -> Path:
+    text = (workspace / "contacts.yaml").read_text(encoding="utf-8")
+    for n, name in enumerate(names):
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        text += f'\n  - id: reader-{n}\n    name: "{quoted}"\n    email: reader{n}@example.org\n    lists: [readers]\n'
+    path = workspace / f"book-{len(names)}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("source", [
+    BRANDED_EMAIL,
+    '{% extends "builtin/email.html" %}{% block after %}{% if unsubscribe_url %}x{% endif %}{% endblock %}',
+    "{% for q in quotes %}{{ greeting }} {{ q.text }}{% endfor %}",
+])
+def test_templates_that_only_print_the_recipient_take_the_placeholder_path(tmp_path: Path, source: str) -> None:
+    assert prints_recipient_only(templates(tmp_path / "t", source, BRANDED_TEXT))
+
+
+@pytest.mark.parametrize("source", [
+    '{% if recipient.language == "nl" %}Hallo{% endif %}',
+    "{% if recipient.organisation %}{{ recipient.organisation }}{% endif %}",
+    "{{ recipient.name|upper }}",
+    "{{ greeting ~ '!' }}",
+    "{{ recipient['name'] }}",
+    "{{ recipient.extensions.get('x-desk') }}",
+    "{% set who = recipient.name %}{{ who }}",
+    "{% filter upper %}{{ greeting }}{% endfilter %}",
+    "{% set block_text %}{{ greeting }}{% endset %}{{ block_text|length }}",
+    "{% autoescape false %}{{ greeting }}{% endautoescape %}",
+    "{% macro hello() %}{{ greeting }}{% endmacro %}{{ hello()|upper }}",
+    '{% extends "builtin/email.html" %}{% block before %}{{ super()|upper }}{% endblock %}',
+    "{% include template_name %}",
+    '{% include "extra.html" %}',  # which branches on the recipient
+    "{{ self._TemplateReference__context.recipient }}",
+])
+def test_any_other_use_of_the_recipient_takes_the_plain_path(tmp_path: Path, source: str) -> None:
+    folder = templates(tmp_path / "t", source, BRANDED_TEXT)
+    (folder / "extra.html").write_text("{% if recipient.role %}{{ recipient.role }}{% endif %}", encoding="utf-8")
+    assert not prints_recipient_only(folder)
+    assert not prints_recipient_only(templates(tmp_path / "u", BRANDED_EMAIL, source))
+
+
+def test_the_built_in_templates_take_the_placeholder_path() -> None:
+    assert prints_recipient_only(None)
+
+
+@pytest.mark.parametrize("text", [BRANDED_TEXT, PLAIN_TEXT], ids=["placeholder path", "plain path"])
+def test_the_release_is_prepared_once_per_merge_not_per_recipient(workspace: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 text: str) -> None:
+    """#8.2: by_id() and the Markdown were redone for every message (quadratic in the book)."""
+    folder = templates(workspace / "t", BRANDED_EMAIL, text)
+    calls = {"by_id": 0, "markdown": 0}
+    by_id, to_html = ContactBook.by_id, markdown.to_html
+
+    def counted_by_id(self: ContactBook) -> dict:  # type: ignore[type-arg]
+        calls["by_id"] += 1
+        return by_id(self)
+
+    def counted_to_html(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        calls["markdown"] += 1
+        return to_html(*args, **kwargs)
+
+    monkeypatch.setattr(ContactBook, "by_id", counted_by_id)
+    monkeypatch.setattr(markdown, "to_html", counted_to_html)
+    release, config = load_release(EXAMPLE), load_config()
+    counts = []
+    for size in (2, 40):
+        book = open_book(book_of(workspace, [f"Reader {n}" for n in range(size)]))
+        plan = choose_recipients(release, book, audience=["readers"])
+        calls.update(by_id=0, markdown=0)
+        assert len(list(messages(release, book, config, plan, templates=folder))) == size
+        counts.append(dict(calls))
+    assert counts[0] == counts[1]
+
+
+def bodies(data: bytes) -> tuple[str, str]:
+    message = email.message_from_bytes(data, policy=policy.default)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    shown = html.unescape(message.get_body(("html",)).get_content())  # type: ignore[union-attr]
+    return text, shown
+
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn")),
+                min_size=1, max_size=30).map(str.strip).filter(bool)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(names, min_size=2, max_size=4))
+def test_the_placeholder_path_makes_what_the_plain_path_makes(workspace: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                              recipient_names: list[str]) -> None:
+    """Names with &, <, quotes, Khmer, Arabic …: the same text and the same shown HTML by both paths."""
+    base = tmp_path_factory.mktemp("templates")
+    fast, plain = templates(base / "fast", BRANDED_EMAIL, BRANDED_TEXT), templates(base / "plain", BRANDED_EMAIL,
+                                                                                     PLAIN_TEXT)
+    assert prints_recipient_only(fast) and not prints_recipient_only(plain)
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(book_of(workspace, recipient_names))
+    plan = choose_recipients(release, book, audience=["readers"])
+    made = [[bodies(data) for _, data in messages(release, book, config, plan, templates=folder)]
+            for folder in (fast, plain)]
+    assert made[0] == made[1]
