@@ -478,3 +478,32 @@ def test_given_and_family_names_reach_every_name_splitting_export(tmp_path: Path
         assert "Hương" in rows[1] and "Nguyễn Thị" in rows[1], target
     card = vobject.readOne(export_contacts(book, "vcard").data.decode("utf-8"))
     assert (card.n.value.given, card.n.value.family) == ("Hương", "Nguyễn Thị")
+
+
+def test_the_books_form_of_a_number_is_what_phonenumbers_makes_of_it() -> None:
+    """The import formats numbers from the resolver's E.164 form; it must match a full parse everywhere."""
+    import phonenumbers
+
+    from pressctl.imports.merge import _canonical
+
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE,
+             phonenumbers.PhoneNumberType.TOLL_FREE)
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in kinds:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            for text, where in ((phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+                                 region),
+                                (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164), None),
+                                (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+                                 + " ext. 12", None)):
+                parsed = phonenumbers.parse(text, where)
+                expected = None
+                if phonenumbers.is_valid_number(parsed):
+                    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+                    expected = (phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL), e164)
+                assert _canonical(text, where, "international") == expected, (region, text)
+                checked += 1
+    assert checked > 1000

@@ -335,21 +335,25 @@ class RowMapper:
     header: Sequence[str]
     source: str
     keys: list[str] = field(init=False)
+    mapped: list[tuple[int, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = [column_key(c) for c in self.header]
+        # (position, target) of the mapped columns, worked out once for the whole file
+        self.mapped = [(i, self.fmt.columns[key]) for i, key in enumerate(self.keys) if key in self.fmt.columns]
 
     def unknown_columns(self) -> list[str]:
         return [c for c in self.header if c.strip() and not self.fmt.knows(c)]
 
     def record(self, number: int, cells: Sequence[str]) -> Record:
-        row = {key: undefuse(cell) if self.fmt.defused else cell
-               for key, cell in zip(self.keys, cells, strict=False) if key}
+        if self.fmt.defused:
+            cells = [undefuse(cell) if cell[:1] == "'" else cell for cell in cells]
+        count = len(cells)
         values: dict[str, list[str]] = {}
-        for key, cell in row.items():
-            target = self.fmt.columns.get(key)
-            if target and cell.strip():
-                values.setdefault(target, []).append(cell.strip())
+        for position, target in self.mapped:
+            cell = cells[position].strip() if position < count else ""
+            if cell:
+                values.setdefault(target, []).append(cell)
         first = {key: found[0] for key, found in values.items()}
         separator = self.fmt.list_separator
         phones = tuple(PhoneIn(number_text, target.partition(":")[2] or None)
@@ -369,7 +373,9 @@ class RowMapper:
             consent_basis=first.get("consent_basis", ""), consent_source=first.get("consent_source", ""),
             consent_date=parse_when(first.get("consent_date", "")),
         )
-        return self.fmt.row_hook(row, record) if self.fmt.row_hook else record
+        if self.fmt.row_hook is None:
+            return record
+        return self.fmt.row_hook(dict(zip(self.keys, cells, strict=False)), record)
 
 
 def _split(text: str, separators: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,7 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.addresses import mail_address
 from pressctl.contacts.model import Contact, ContactBook
@@ -20,6 +21,9 @@ from pressctl.contacts.suppression import suppressed_hashes, suppression_hash
 from pressctl.imports.record import PhoneIn, Record
 from pressctl.imports.yamltext import Style, contact_text, detect_style, flow_list, scalar
 from pressctl.yamlsource import cut_list
+
+if TYPE_CHECKING:
+    from pressctl.export.fields import PhoneResolver
 
 ID_FALLBACK = "contact"
 CONSENT_BASES = ("consent", "legitimate-interest")
@@ -249,7 +253,9 @@ class Merger:
             entries.append(("unsubscribed", record.unsubscribed.isoformat()))
         if record.notes:
             entries.append(("notes", record.notes))
-        return contact_text(entries, self.style)
+        block = contact_text(entries, self.style)
+        _reads_back(block, entries, record)
+        return block
 
     def write(self, appended: list[str], edits: dict[int, list[tuple[str, str]]]) -> str:
         text = self.text
@@ -282,6 +288,33 @@ class Merger:
         if not before.endswith(("\n", "\r")):
             before += nl
         return before + joiner + block + text[end:]
+
+
+def _reads_back(block: str, entries: list[tuple[str, object]], record: Record) -> None:
+    """The text written for a contact must parse to exactly the values meant (a check of the YAML writer)."""
+    from pressctl.errors import InputError
+    from pressctl.yamlsource import SourceText, YamlSyntaxError, parse_fast
+
+    try:
+        parsed = parse_fast(SourceText(block))
+    except YamlSyntaxError:
+        parsed = None
+    if parsed != [{key: _as_read(key, value) for key, value in entries}]:
+        raise InputError(f"{record.where}: the contact would not read back as written; nothing was written "
+                         "(please report this)")
+
+
+def _as_read(key: str, value: object) -> object:
+    """A value as YAML reads the text contact_text() writes for it."""
+    if key == "unsubscribed":
+        return date.fromisoformat(str(value))
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, list):
+        return [{k: v for k, v in phone.items() if v} for phone in value]
+    if isinstance(value, dict):
+        return {k: date.fromisoformat(v) if k == "date" else v for k, v in value.items() if v}
+    return value
 
 
 def raise_unwritable() -> None:
@@ -338,26 +371,43 @@ def _consent_text(consent: dict[str, str]) -> str:
     return "{" + ", ".join(f"{k}: {v if k == 'date' else scalar(v)}" for k, v in consent.items()) + "}"
 
 
-def _e164(number: str, region: str | None) -> str | None:
-    from pressctl.contacts.phones import international
+@lru_cache(maxsize=1)
+def _resolver() -> PhoneResolver:
+    from pressctl.export.fields import PhoneResolver
 
-    return international(number, region, "e164")
+    return PhoneResolver()
+
+
+def _e164(number: str, region: str | None) -> str | None:
+    return _resolver().e164(number, region)
 
 
 def _canonical(number: str, region: str | None, style: str) -> tuple[str, str] | None:
-    """(as the book writes it, E.164) for a number, its extension kept; None when it is not valid."""
+    """(as the book writes it, E.164) for a number, its extension kept; None when it is not valid.
+
+    The exports' resolver finds the E.164 form and checks validity without a full parse for the plain
+    forms most lists hold; the book's form is then formatted from the country code and national digits
+    (tests/test_import.py holds this equal to parsing with phonenumbers for every region's examples)."""
+    resolved = _resolver().resolve(number, region)
+    if resolved is None:
+        return None
+    e164, extension = resolved
+    if style == "e164" and not extension:
+        return e164, e164
+    return _international(e164, extension), e164
+
+
+def _international(e164: str, extension: str | None) -> str:
     import phonenumbers
 
-    from pressctl.contacts.phones import format_number, parse
-
-    parsed = parse(number, region)
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
-        return None
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    written = format_number(parsed, "international" if parsed.extension else style)
-    if parsed.extension:
-        written = f"{written.split(' ext.')[0]} ext. {parsed.extension}"
-    return written, e164
+    digits = e164[1:]
+    length = next(n for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+    national = digits[length:]
+    zeros = len(national) - len(national.lstrip("0"))
+    number = phonenumbers.PhoneNumber(country_code=int(digits[:length]), national_number=int(national),
+                                      italian_leading_zero=True if zeros else None,
+                                      number_of_leading_zeros=zeros if zeros > 1 else None, extension=extension)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def slug(name: str) -> str:
