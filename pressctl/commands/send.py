@@ -1,0 +1,179 @@
+"""`pressctl send`: deliver a release to its audience over SMTP, exactly once, resumable after any crash."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption
+from pressctl.commands.render import TemplatesOption
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.progress import Progress
+
+
+def register(app: typer.Typer) -> None:
+    from pressctl.cli_support import handles_errors
+
+    app.command("send")(handles_errors(send))
+
+
+def send(
+    release: Annotated[Path, typer.Argument(help="The release, e.g. releases/2024-06-26-deal.md.")],
+    audience: Annotated[list[str] | None, typer.Option(
+        "--audience", help="Send to the contacts on this list (repeatable) [default: the release's audience].")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Send to these contact ids, comma-separated.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Send without asking (needed when not on a terminal).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; contact no server.")] = False,
+    test: Annotated[str | None, typer.Option(
+        "--test", metavar="ADDRESS", help="Send only the first recipient's message, marked [TEST], to ADDRESS; "
+                                          "record nothing.")] = None,
+    status: Annotated[bool, typer.Option("--status", help="Print the journal of this release; send nothing.")] = False,
+    report: Annotated[Path | None, typer.Option(
+        "--report", metavar="FILE.csv", help="Write one row per recipient (after the send, or with --status).")] = None,
+    resend: Annotated[bool, typer.Option("--resend", help="Send again to everyone, on purpose.")] = False,
+    resend_unconfirmed: Annotated[bool, typer.Option(
+        "--resend-unconfirmed", help="Also send to those whose message a crash left unconfirmed.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Try again those the server refused (5xx) before.")] = False,
+    continue_changed: Annotated[bool, typer.Option(
+        "--continue-changed", help="The release changed after some messages went out: send this version to "
+                                   "the rest.")] = False,
+    contacts: ContactsOption = DEFAULT_CONTACTS,
+    config: ConfigOption = None,
+    templates: TemplatesOption = None,
+    sender: Annotated[str | None, typer.Option("--from", help="From: address, overriding [sender].")] = None,
+) -> None:
+    """Send a release by e-mail: one message per recipient, the same messages a merge writes.
+
+    Resumable: run the same command again after any interruption, and nobody gets the release twice.
+    """
+    from pressctl.atomic import write_atomic
+    from pressctl.contacts.load import open_book
+    from pressctl.errors import ExitCode, UsageError
+    from pressctl.render import load_config, load_release
+    from pressctl.send import workspace_of
+    from pressctl.send.delivery import Sender, test_message
+    from pressctl.send.journal import FILE, FOLDER, Journal
+    from pressctl.send.plan import due as due_now
+    from pressctl.send.plan import plan_send, release_identity
+    from pressctl.send.report import plan_lines, report_csv, status_lines, summary_line
+    from pressctl.send.settings import password, smtp_settings
+    from pressctl.send.transport import Connection
+
+    settings_file = load_config(config)
+    workspace = workspace_of(settings_file)
+    if status:
+        if not (workspace / FOLDER / FILE).exists():
+            typer.echo(f"{release_identity(release, workspace)}: nothing sent yet (no journal in {workspace / FOLDER})")
+            return
+        journal = Journal.in_workspace(workspace)
+        release_id = release_identity(release, workspace)
+        rows = journal.rows(release_id)
+        for line in status_lines(release_id, journal.counts(release_id), rows):
+            typer.echo(line)
+        if report:
+            write_atomic(report, report_csv(rows))
+        return
+    smtp = smtp_settings(settings_file)
+    loaded = load_release(release)
+    book = open_book(contacts)
+    ids = [part.strip() for part in (to or "").split(",") if part.strip()]
+    plan = plan_send(loaded, book, settings_file, workspace, audience=audience, to=ids, sender=sender)
+    options = {"resend": resend, "resend_unconfirmed": resend_unconfirmed, "retry_failed": retry_failed,
+               "continue_changed": continue_changed}
+    if test:
+        for line in plan_lines(plan, due_now(plan, {}), smtp, test_to=test):
+            typer.echo(line)
+        if dry_run:
+            return
+        connection = Connection(smtp, password(smtp))
+        try:
+            outcome = test_message(plan, book, settings_file, connection, test, templates=templates, sender=sender)
+        finally:
+            connection.close()
+        if outcome.state != "sent":
+            typer.secho(f"error: the test message to {test} was not accepted: {outcome.reply}", fg="red", err=True)
+            raise typer.Exit(ExitCode.FAILED)
+        typer.echo(f"Sent a test message to {test} ({outcome.reply}). Nothing was recorded.")
+        return
+    if dry_run:
+        rows = Journal.in_workspace(workspace).rows(plan.release_id) if (workspace / FOLDER / FILE).exists() else {}
+        for line in plan_lines(plan, due_now(plan, rows, **options), smtp):
+            typer.echo(line)
+        typer.echo("Dry run: nothing was sent.")
+        return
+    journal = Journal.in_workspace(workspace)
+    with journal.lock(plan.release_id):
+        recovered = journal.recover(plan.release_id)
+        if recovered:
+            typer.secho(f"{recovered} message{'s' if recovered != 1 else ''} of an interrupted send may or may not "
+                        "have reached the server: marked unconfirmed (pressctl send --status lists them)",
+                        fg="yellow", err=True)
+        if resend:
+            journal.reset(plan.release_id, ("sent", "unconfirmed", "failed", "deferred"))
+        due = due_now(plan, journal.rows(plan.release_id), **options)
+        for line in plan_lines(plan, due, smtp):
+            typer.echo(line)
+        if not due.recipients:
+            typer.echo("Nothing to send: everyone on the plan has had this release.")
+            _write_report(report, journal, plan.release_id)
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError("not on a terminal, so nobody can confirm: pass --yes to send "
+                                 "(or --dry-run to see the plan only)")
+            typer.confirm(f"Send {len(due.recipients)} message{'s' if len(due.recipients) != 1 else ''} now?",
+                          abort=True)
+        connection = Connection(smtp, password(smtp))
+        connection.open()
+        try:
+            with _progress(len(due.recipients)) as advance:
+                run = Sender(plan, book, settings_file, journal, connection, templates, sender, smtp.per_second,
+                             smtp.daily_limit, smtp.retries, smtp.retry_wait, advance)
+                result = run.send(due)
+        finally:
+            connection.close()
+            _write_report(report, journal, plan.release_id)
+    for recipient, outcome in result.problems:
+        typer.echo(f"  {outcome.state:<11} {recipient.contact.id} <{recipient.envelope}>: {outcome.reply}", err=True)
+    typer.echo(summary_line(plan, due, result), err=True)
+    if not result.complete:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+def _write_report(report: Path | None, journal: "object", release_id: str) -> None:
+    from pressctl.atomic import write_atomic
+    from pressctl.send.journal import Journal
+    from pressctl.send.report import report_csv
+
+    if report is not None and isinstance(journal, Journal):
+        write_atomic(report, report_csv(journal.rows(release_id)))
+
+
+class _progress:
+    """A Rich progress bar on a terminal; silence elsewhere."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> "Callable[[str], None] | None":
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        bar = Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       console=Console(stderr=True), transient=True)
+        bar.start()
+        task = bar.add_task("send", total=self.total)
+        self.bar = bar
+        return lambda state: bar.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
