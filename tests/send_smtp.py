@@ -9,6 +9,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -125,10 +126,12 @@ class _Controller(Controller):
 
     def factory(self) -> SMTP:
         starttls = self.security == "starttls" and self.starttls_offered
-        return SMTP(self.handler, enable_SMTPUTF8=self.smtputf8, decode_data=False,
-                    tls_context=self.tls_context if starttls else None, require_starttls=starttls,
-                    authenticator=_authenticate if self.auth else None, auth_require_tls=self.security != "none",
-                    auth_required=self.auth, hostname="mx.test")
+        with warnings.catch_warnings():  # AUTH without STARTTLS is right for implicit TLS, which aiosmtpd cannot see
+            warnings.simplefilter("ignore", UserWarning)
+            return SMTP(self.handler, enable_SMTPUTF8=self.smtputf8, decode_data=False,
+                        tls_context=self.tls_context if starttls else None, require_starttls=starttls,
+                        authenticator=_authenticate if self.auth else None,
+                        auth_require_tls=self.security == "starttls", auth_required=self.auth, hostname="mx.test")
 
 
 @contextmanager

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
+    from pressctl.send.journal import Journal
+
 
 def register(app: typer.Typer) -> None:
     from pressctl.cli_support import handles_errors
@@ -56,7 +58,7 @@ def send(
     from pressctl.errors import ExitCode, UsageError
     from pressctl.render import load_config, load_release
     from pressctl.send import workspace_of
-    from pressctl.send.delivery import Sender, test_message
+    from pressctl.send.delivery import Sender, SendResult, test_message
     from pressctl.send.journal import FILE, FOLDER, Journal
     from pressctl.send.plan import due as due_now
     from pressctl.send.plan import plan_send, release_identity
@@ -119,8 +121,8 @@ def send(
         for line in plan_lines(plan, due, smtp):
             typer.echo(line)
         if not due.recipients:
-            typer.echo("Nothing to send: everyone on the plan has had this release.")
             _write_report(report, journal, plan.release_id)
+            typer.echo(summary_line(plan, due, SendResult()), err=True)
             return
         if not yes:
             if not sys.stdin.isatty():
@@ -145,12 +147,11 @@ def send(
         raise typer.Exit(ExitCode.FAILED)
 
 
-def _write_report(report: Path | None, journal: "object", release_id: str) -> None:
+def _write_report(report: Path | None, journal: "Journal", release_id: str) -> None:
     from pressctl.atomic import write_atomic
-    from pressctl.send.journal import Journal
     from pressctl.send.report import report_csv
 
-    if report is not None and isinstance(journal, Journal):
+    if report is not None:
         write_atomic(report, report_csv(journal.rows(release_id)))
 
 

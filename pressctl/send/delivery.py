@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pressctl.config import Config
 from pressctl.contacts.addresses import mail_address
-from pressctl.contacts.model import ContactBook
+from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import UsageError
 from pressctl.render.merge import merge_messages
 from pressctl.send.journal import DAY, Journal
@@ -59,19 +59,21 @@ class Sender:
         plan, journal = self.plan, self.journal
         journal.add(plan.release_id, ((r.key, r.contact.id, r.envelope) for r in plan.recipients))
         recipients = due.recipients
-        messages = merge_messages(plan.release, self.book, self.config, tuple(r.contact for r in recipients),
-                                  templates=self.templates, sender=self.sender)
         batch = BATCH if journal.boot else 1
         later: list[tuple[Recipient, bytes]] = []
         try:
-            for number, (recipient, (contact_id, data)) in enumerate(zip(recipients, messages, strict=True)):
-                assert contact_id == recipient.contact.id
+            for number, (recipient, data, unmade) in enumerate(self._messages(recipients)):
                 if number % batch == 0:
                     self._journalled(journal.reserve, plan.release_id,
                                      [r.key for r in recipients[number:number + batch]], plan.version)
                 if self._limit_reached():
                     self.result.left = len(recipients) - number
                     break
+                if data is None:
+                    outcome = Outcome("failed", unmade)
+                    self._journalled(journal.finish, plan.release_id, recipient.key, outcome.state, outcome.reply)
+                    self._record(recipient, outcome)
+                    continue
                 outcome = self._one(recipient, data)
                 if outcome.state == "deferred" and self.connection.smtp is None:
                     outcome = self._one(recipient, data)  # the connection dropped: once more on a new one
@@ -96,6 +98,26 @@ class Sender:
         finally:
             self._journalled(journal.unreserve, plan.release_id)
         return self.result
+
+    def _messages(self, recipients: tuple[Recipient, ...]) -> Iterator[tuple[Recipient, bytes | None, str]]:
+        """Each recipient's message from the merge, or None and why it cannot be made. An address
+        without an ASCII form is merged on its own, so that it cannot stop the others' messages."""
+        def merged(contacts: tuple[Contact, ...]) -> Iterator[tuple[str, bytes]]:
+            return merge_messages(self.plan.release, self.book, self.config, contacts, templates=self.templates,
+                                  sender=self.sender)
+
+        plain = merged(tuple(r.contact for r in recipients if r.plain))
+        for recipient in recipients:
+            if recipient.plain:
+                yield recipient, next(plain)[1], ""
+            elif isinstance(recipient.address, str):
+                yield recipient, None, f"not a valid e-mail address: {recipient.address!r} (pressctl contacts check)"
+            else:
+                try:
+                    yield recipient, next(merged((recipient.contact,)))[1], ""
+                except UnicodeError:
+                    yield recipient, None, ("the merge cannot yet write a To: header for an address with non-ASCII "
+                                            "letters before the @")
 
     def _one(self, recipient: Recipient, data: bytes) -> Outcome:
         plan, journal = self.plan, self.journal

@@ -29,6 +29,11 @@ class Recipient:
     language: str
 
     @property
+    def plain(self) -> bool:
+        """A valid address with an ASCII form: what every merge and every server handles."""
+        return isinstance(self.address, MailAddress) and self.address.ascii is not None
+
+    @property
     def envelope(self) -> str:
         if isinstance(self.address, str):
             return self.address
