@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
+    from pressctl.send.delivery import SendResult
     from pressctl.send.journal import Journal
+    from pressctl.send.plan import Due, SendPlan
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +57,7 @@ def send(
     """
     from pressctl.atomic import write_atomic
     from pressctl.contacts.load import open_book
-    from pressctl.errors import ExitCode, UsageError
+    from pressctl.errors import ExitCode, PressctlError, UsageError
     from pressctl.render import load_config, load_release
     from pressctl.send import workspace_of
     from pressctl.send.delivery import Sender, SendResult, test_message
@@ -132,19 +134,34 @@ def send(
                           abort=True)
         connection = Connection(smtp, password(smtp))
         connection.open()
+        run = Sender(plan, book, settings_file, journal, connection, templates, sender, smtp.per_second,
+                     smtp.daily_limit, smtp.retries, smtp.retry_wait)
         try:
             with _progress(len(due.recipients)) as advance:
-                run = Sender(plan, book, settings_file, journal, connection, templates, sender, smtp.per_second,
-                             smtp.daily_limit, smtp.retries, smtp.retry_wait, advance)
+                run.progress = advance
                 result = run.send(due)
+        except (PressctlError, KeyboardInterrupt) as err:
+            # Stopped part-way: what did go out is in the journal; say so before the reason.
+            _summary(plan, due, run.result)
+            if isinstance(err, KeyboardInterrupt):
+                typer.secho("interrupted; run the same command again to send the rest (nobody gets it twice)",
+                            fg="red", err=True)
+                raise typer.Exit(130) from None
+            raise
         finally:
             connection.close()
             _write_report(report, journal, plan.release_id)
+    _summary(plan, due, result)
+    if not result.complete:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+def _summary(plan: "SendPlan", due: "Due", result: "SendResult") -> None:
+    from pressctl.send.report import summary_line
+
     for recipient, outcome in result.problems:
         typer.echo(f"  {outcome.state:<11} {recipient.contact.id} <{recipient.envelope}>: {outcome.reply}", err=True)
     typer.echo(summary_line(plan, due, result), err=True)
-    if not result.complete:
-        raise typer.Exit(ExitCode.FAILED)
 
 
 def _write_report(report: Path | None, journal: "Journal", release_id: str) -> None:

@@ -54,6 +54,10 @@ CREATE INDEX messages_out ON messages (data_at) WHERE data_at IS NOT NULL;
 """
 
 
+class JournalError(PressctlError):
+    """The journal cannot be written (a full disk, say): the send stops at once, exit 1."""
+
+
 class JournalBusy(PressctlError):
     """Another send of the same release holds the lock: exit 1."""
 
@@ -83,9 +87,11 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.boot = boot_id()
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except OSError as err:
+            raise UsageError(f"cannot make the send journal: {err.strerror or err}", path=str(path)) from None
         except sqlite3.Error as err:
             raise UsageError(f"cannot open the send journal: {err}", path=str(path)) from None
         try:
@@ -127,15 +133,19 @@ class Journal:
     def _transaction(self, *, durable: bool = False) -> Iterator[None]:
         if durable:
             self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        if durable:
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            if durable:
+                self.db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as err:
+            # A full disk or a read-only file: stop, with the journal as it was at its last commit.
+            raise JournalError(f"cannot write the send journal: {err}", path=str(self.path)) from None
 
     @contextlib.contextmanager
     def lock(self, release: str) -> Iterator[None]:
