@@ -1,13 +1,17 @@
 """A real SMTP server on loopback for the send tests and bench/send.py: aiosmtpd with STARTTLS or TLS,
-AUTH, a certificate made here, and rules that refuse, defer, drop or stall chosen recipients."""
+AUTH, a certificate made here, and rules that refuse, defer, drop or stall chosen recipients; and a
+real terminal (a pty) to answer pressctl's questions."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
 import ipaddress
+import os
+import select
 import socket
 import ssl
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -157,3 +161,32 @@ def smtp_table(port: int, *, security: str = "none", ca_file: Path | None = None
     if auth:
         lines += [f'username = "{USER}"', 'password_env = "PRESSCTL_TEST_SMTP_PASSWORD"']
     return "\n".join(lines) + "\n" + extra
+
+
+def on_a_terminal(args: list[str], folder: Path, answer: bytes) -> tuple[int, str]:
+    """Run pressctl with a pty as its terminal, answering each of its questions."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the terminal is its stdin, stdout and stderr
+        os.chdir(folder)
+        os.execv(sys.executable, [sys.executable, "-m", "pressctl", *args])
+    output, answered = b"", 0
+    while True:
+        ready, _, _ = select.select([fd], [], [], 60)
+        if not ready:
+            os.kill(pid, 9)
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if output.count(b"[y/N]") > answered:  # every question gets the same answer
+            os.write(fd, answer)
+            answered += 1
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")

@@ -324,3 +324,22 @@ def test_two_sends_at_once(workspace: Path, runner) -> None:  # type: ignore[no-
         assert box.recipients() == []
     assert result.exit_code == 1
     assert f"another pressctl send of {EXAMPLE} is running" in result.output
+
+
+def test_on_a_terminal_a_changed_release_is_a_question(workspace: Path, runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from send_smtp import on_a_terminal
+
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    with smtp_server() as (box, port):
+        configure(workspace, smtp_table(port))
+        assert send(runner, "--yes", "--to", "femke-jansen").exit_code == 0
+        release = workspace / EXAMPLE
+        release.write_text(release.read_text(encoding="utf-8").replace("first shared", "first joint"),
+                           encoding="utf-8")
+        code, output = on_a_terminal(["send", EXAMPLE], workspace, b"n\n")
+        assert code == 1 and "changed since 1 message of it went out" in output
+        assert "Send this version to the 6 who have had none (no stops the send)? [y/N]" in output
+        assert box.recipients() == ["femke.jansen@example.net"]
+        code, output = on_a_terminal(["send", EXAMPLE], workspace, b"y\n")
+        assert code == 0, output
+        assert "Sent 6 messages" in output and len(box.recipients()) == 7

@@ -3,15 +3,12 @@ real server (the confirmation answered on a real terminal, a pty)."""
 
 from __future__ import annotations
 
-import os
 import re
-import select
 import shlex
-import sys
 import tomllib
 from pathlib import Path
 
-from send_smtp import smtp_server, smtp_table
+from send_smtp import on_a_terminal, smtp_server, smtp_table
 
 from pressctl.config import Config
 from pressctl.send.settings import smtp_settings
@@ -42,35 +39,6 @@ def test_the_readme_settings_are_valid() -> None:
     settings = smtp_settings(Config("pressctl.toml", raw=tomllib.loads(toml)))
     assert (settings.host, settings.port, settings.security, settings.per_second, settings.daily_limit) == (
         "smtp.example.org", 587, "starttls", 0.5, 2000)
-
-
-def on_a_terminal(args: list[str], folder: Path, answer: bytes) -> tuple[int, str]:
-    """Run pressctl with a pty as its terminal, answering its question."""
-    import pty
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the terminal is its stdin, stdout and stderr
-        os.chdir(folder)
-        os.execv(sys.executable, [sys.executable, "-m", "pressctl", *args])
-    output, answered = b"", False
-    while True:
-        ready, _, _ = select.select([fd], [], [], 60)
-        if not ready:
-            os.kill(pid, 9)
-            break
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-        if not answered and b"[y/N]" in output:
-            os.write(fd, answer)
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
 
 
 def test_the_readme_commands_work(workspace: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

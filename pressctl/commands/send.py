@@ -14,9 +14,12 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
+    from pressctl.config import Config
+    from pressctl.contacts.model import ContactBook
     from pressctl.send.delivery import SendResult
     from pressctl.send.journal import Journal
     from pressctl.send.plan import Due, SendPlan
+    from pressctl.send.settings import SmtpSettings
 
 
 def register(app: typer.Typer) -> None:
@@ -55,105 +58,169 @@ def send(
 
     Resumable: run the same command again after any interruption, and nobody gets the release twice.
     """
-    from pressctl.atomic import write_atomic
     from pressctl.contacts.load import open_book
-    from pressctl.errors import ExitCode, PressctlError, UsageError
     from pressctl.render import load_config, load_release
     from pressctl.send import workspace_of
-    from pressctl.send.delivery import Sender, SendResult, test_message
-    from pressctl.send.journal import FILE, FOLDER, Journal
-    from pressctl.send.plan import due as due_now
-    from pressctl.send.plan import plan_send, release_identity
-    from pressctl.send.report import plan_lines, report_csv, status_lines, summary_line
-    from pressctl.send.settings import password, smtp_settings
-    from pressctl.send.transport import Connection
+    from pressctl.send.plan import plan_send
+    from pressctl.send.settings import smtp_settings
 
     settings_file = load_config(config)
     workspace = workspace_of(settings_file)
     if status:
-        if not (workspace / FOLDER / FILE).exists():
-            typer.echo(f"{release_identity(release, workspace)}: nothing sent yet (no journal in {workspace / FOLDER})")
-            return
-        journal = Journal.in_workspace(workspace)
-        release_id = release_identity(release, workspace)
-        rows = journal.rows(release_id)
-        for line in status_lines(release_id, journal.counts(release_id), rows):
-            typer.echo(line)
-        if report:
-            write_atomic(report, report_csv(rows))
+        _status(release, workspace, report)
         return
     smtp = smtp_settings(settings_file)
     loaded = load_release(release)
     book = open_book(contacts)
     ids = [part.strip() for part in (to or "").split(",") if part.strip()]
     plan = plan_send(loaded, book, settings_file, workspace, audience=audience, to=ids, sender=sender)
-    options = {"resend": resend, "resend_unconfirmed": resend_unconfirmed, "retry_failed": retry_failed,
-               "continue_changed": continue_changed}
     if test:
-        for line in plan_lines(plan, due_now(plan, {}), smtp, test_to=test):
-            typer.echo(line)
-        if dry_run:
-            return
-        connection = Connection(smtp, password(smtp))
-        try:
-            outcome = test_message(plan, book, settings_file, connection, test, templates=templates, sender=sender)
-        finally:
-            connection.close()
-        if outcome.state != "sent":
-            typer.secho(f"error: the test message to {test} was not accepted: {outcome.reply}", fg="red", err=True)
-            raise typer.Exit(ExitCode.FAILED)
-        typer.echo(f"Sent a test message to {test} ({outcome.reply}). Nothing was recorded.")
+        _test(plan, book, settings_file, smtp, test, dry_run=dry_run, templates=templates, sender=sender)
         return
+    choices = {"resend": resend, "resend_unconfirmed": resend_unconfirmed, "retry_failed": retry_failed,
+               "continue_changed": continue_changed}
     if dry_run:
-        rows = Journal.in_workspace(workspace).rows(plan.release_id) if (workspace / FOLDER / FILE).exists() else {}
-        for line in plan_lines(plan, due_now(plan, rows, **options), smtp):
-            typer.echo(line)
-        typer.echo("Dry run: nothing was sent.")
+        _dry_run(plan, workspace, smtp, choices)
+        return
+    _send(plan, book, settings_file, smtp, workspace, choices, yes=yes, report=report, templates=templates,
+          sender=sender)
+
+
+def _status(release: Path, workspace: Path, report: Path | None) -> None:
+    from pressctl.send.journal import FILE, FOLDER, Journal
+    from pressctl.send.plan import release_identity
+    from pressctl.send.report import status_lines
+
+    release_id = release_identity(release, workspace)
+    if not (workspace / FOLDER / FILE).exists():
+        typer.echo(f"{release_id}: nothing sent yet (no journal in {workspace / FOLDER})")
         return
     journal = Journal.in_workspace(workspace)
-    with journal.lock(plan.release_id):
-        recovered = journal.recover(plan.release_id)
-        if recovered:
-            typer.secho(f"{recovered} message{'s' if recovered != 1 else ''} of an interrupted send may or may not "
-                        "have reached the server: marked unconfirmed (pressctl send --status lists them)",
-                        fg="yellow", err=True)
-        if resend:
-            journal.reset(plan.release_id, ("sent", "unconfirmed", "failed", "deferred"))
-        due = due_now(plan, journal.rows(plan.release_id), **options)
-        for line in plan_lines(plan, due, smtp):
+    try:
+        for line in status_lines(release_id, journal.counts(release_id), journal.rows(release_id)):
             typer.echo(line)
-        if not due.recipients:
-            _write_report(report, journal, plan.release_id)
-            typer.echo(summary_line(plan, due, SendResult()), err=True)
-            return
-        if not yes:
-            if not sys.stdin.isatty():
-                raise UsageError("not on a terminal, so nobody can confirm: pass --yes to send "
-                                 "(or --dry-run to see the plan only)")
-            typer.confirm(f"Send {len(due.recipients)} message{'s' if len(due.recipients) != 1 else ''} now?",
-                          abort=True)
-        connection = Connection(smtp, password(smtp))
-        connection.open()
-        run = Sender(plan, book, settings_file, journal, connection, templates, sender, smtp.per_second,
-                     smtp.daily_limit, smtp.retries, smtp.retry_wait)
-        try:
-            with _progress(len(due.recipients)) as advance:
-                run.progress = advance
-                result = run.send(due)
-        except (PressctlError, KeyboardInterrupt) as err:
-            # Stopped part-way: what did go out is in the journal; say so before the reason.
-            _summary(plan, due, run.result)
-            if isinstance(err, KeyboardInterrupt):
-                typer.secho("interrupted; run the same command again to send the rest (nobody gets it twice)",
-                            fg="red", err=True)
-                raise typer.Exit(130) from None
-            raise
-        finally:
-            connection.close()
-            _write_report(report, journal, plan.release_id)
+        _write_report(report, journal, release_id)
+    finally:
+        journal.close()
+
+
+def _test(plan: "SendPlan", book: "ContactBook", config: "Config", smtp: "SmtpSettings", address: str, *,
+          dry_run: bool, templates: Path | None, sender: str | None) -> None:
+    from pressctl.errors import ExitCode
+    from pressctl.send.delivery import test_message
+    from pressctl.send.plan import Due
+    from pressctl.send.report import plan_lines
+    from pressctl.send.settings import password
+    from pressctl.send.transport import Connection
+
+    for line in plan_lines(plan, Due(plan.recipients), smtp, test_to=address):
+        typer.echo(line)
+    if dry_run:
+        return
+    connection = Connection(smtp, password(smtp))
+    try:
+        outcome = test_message(plan, book, config, connection, address, templates=templates, sender=sender)
+    finally:
+        connection.close()
+    if outcome.state != "sent":
+        typer.secho(f"error: the test message to {address} was not accepted: {outcome.reply}", fg="red", err=True)
+        raise typer.Exit(ExitCode.FAILED)
+    typer.echo(f"Sent a test message to {address} ({outcome.reply}). Nothing was recorded.")
+
+
+def _dry_run(plan: "SendPlan", workspace: Path, smtp: "SmtpSettings", choices: dict[str, bool]) -> None:
+    """The plan as a send would see it now; the journal is read (when there is one), never written."""
+    from pressctl.send.journal import FILE, FOLDER, Journal
+    from pressctl.send.plan import due
+    from pressctl.send.report import plan_lines
+
+    rows = {}
+    if (workspace / FOLDER / FILE).exists():
+        journal = Journal.in_workspace(workspace)
+        rows = journal.rows(plan.release_id)
+        journal.close()
+    for line in plan_lines(plan, due(plan, rows, **choices), smtp):
+        typer.echo(line)
+    typer.echo("Dry run: nothing was sent.")
+
+
+def _send(plan: "SendPlan", book: "ContactBook", config: "Config", smtp: "SmtpSettings", workspace: Path,
+          choices: dict[str, bool], *, yes: bool, report: Path | None, templates: Path | None,
+          sender: str | None) -> None:
+    from pressctl.errors import ExitCode, PressctlError
+    from pressctl.send.delivery import Sender, SendResult
+    from pressctl.send.journal import Journal
+    from pressctl.send.report import plan_lines
+    from pressctl.send.settings import password
+    from pressctl.send.transport import Connection
+
+    journal = Journal.in_workspace(workspace)
+    try:
+        with journal.lock(plan.release_id):
+            due = _due(plan, journal, choices, yes=yes)
+            for line in plan_lines(plan, due, smtp):
+                typer.echo(line)
+            if not due.recipients:
+                _write_report(report, journal, plan.release_id)
+                _summary(plan, due, SendResult())
+                return
+            _confirm(f"Send {len(due.recipients)} message{'s' if len(due.recipients) != 1 else ''} now?", yes=yes)
+            connection = Connection(smtp, password(smtp))
+            connection.open()
+            run = Sender(plan, book, config, journal, connection, templates, sender, smtp.per_second,
+                         smtp.daily_limit, smtp.retries, smtp.retry_wait)
+            try:
+                with _progress(len(due.recipients)) as advance:
+                    run.progress = advance
+                    result = run.send(due)
+            except (PressctlError, KeyboardInterrupt) as err:
+                # Stopped part-way: what did go out is in the journal; say so before the reason.
+                _summary(plan, due, run.result)
+                if isinstance(err, KeyboardInterrupt):
+                    typer.secho("interrupted; run the same command again to send the rest (nobody gets it twice)",
+                                fg="red", err=True)
+                    raise typer.Exit(130) from None
+                raise
+            finally:
+                connection.close()
+                _write_report(report, journal, plan.release_id)
+    finally:
+        journal.close()
     _summary(plan, due, result)
     if not result.complete:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _due(plan: "SendPlan", journal: "Journal", choices: dict[str, bool], *, yes: bool) -> "Due":
+    """Under the lock: what a crash left is settled, then who is due; a changed release is a question
+    on a terminal, and an error elsewhere."""
+    from pressctl.send.plan import ReleaseChanged, due
+
+    recovered = journal.recover(plan.release_id)
+    if recovered:
+        typer.secho(f"{recovered} message{'s' if recovered != 1 else ''} of an interrupted send may or may not have "
+                    "reached the server: marked unconfirmed (pressctl send --status lists them)", fg="yellow", err=True)
+    if choices["resend"]:
+        journal.reset(plan.release_id, ("sent", "unconfirmed", "failed", "deferred"))
+    try:
+        return due(plan, journal.rows(plan.release_id), **choices)
+    except ReleaseChanged as changed:
+        if yes or not sys.stdin.isatty():
+            raise
+        typer.secho(f"{changed.path}: {changed.message}", fg="yellow", err=True)
+        _confirm(f"Send this version to the {changed.rest} who have had none (no stops the send)?", yes=False)
+        return due(plan, journal.rows(plan.release_id), **{**choices, "continue_changed": True})
+
+
+def _confirm(question: str, *, yes: bool) -> None:
+    from pressctl.errors import UsageError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError("not on a terminal, so nobody can confirm: pass --yes to send (or --dry-run to see the "
+                         "plan only)")
+    typer.confirm(question, abort=True)
 
 
 def _summary(plan: "SendPlan", due: "Due", result: "SendResult") -> None:

@@ -54,6 +54,7 @@ class Sender:
     result: SendResult = field(default_factory=SendResult)
     _next_at: float = 0.0
     _last_reply: dict[str, str] = field(default_factory=dict)
+    _sent_today: int | None = None
 
     def send(self, due: Due) -> SendResult:
         plan, journal = self.plan, self.journal
@@ -127,6 +128,8 @@ class Sender:
             lambda: self._journalled(journal.start, plan.release_id, recipient.key))
         self._journalled(journal.finish, plan.release_id, recipient.key, outcome.state, outcome.reply)
         self._last_reply[recipient.key] = outcome.reply
+        if self._sent_today is not None and outcome.state in ("sent", "unconfirmed"):
+            self._sent_today += 1
         return outcome
 
     def _record(self, recipient: Recipient, outcome: Outcome) -> None:
@@ -150,7 +153,11 @@ class Sender:
         self._next_at = max(now, self._next_at) + 1 / self.per_second
 
     def _limit_reached(self) -> bool:
-        return bool(self.daily_limit) and self.journal.sent_since(time.time() - DAY) >= (self.daily_limit or 0)
+        if not self.daily_limit:
+            return False
+        if self._sent_today is None:  # counted once; then this run's messages are added as they go out
+            self._sent_today = self.journal.sent_since(time.time() - DAY)
+        return self._sent_today >= self.daily_limit
 
 
 def test_message(plan: SendPlan, book: ContactBook, config: Config, connection: Connection, address: str, *,
@@ -159,9 +166,10 @@ def test_message(plan: SendPlan, book: ContactBook, config: Config, connection: 
     to = mail_address(address)
     if to is None:
         raise UsageError(f"--test {address!r} is not a valid e-mail address")
-    if not plan.recipients:
+    first = plan.test_recipient
+    if first is None:
         raise UsageError("nobody to send a test of: the plan has no recipients")
-    messages: Iterator[tuple[str, bytes]] = merge_messages(plan.release, book, config, (plan.recipients[0].contact,),
+    messages: Iterator[tuple[str, bytes]] = merge_messages(plan.release, book, config, (first.contact,),
                                                            templates=templates, sender=sender)
     _, data = next(messages)
     return connection.deliver(plan.sender, to, mark_test(data), lambda: None)

@@ -6,16 +6,19 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pressctl.config import Config
 from pressctl.contacts.addresses import MailAddress, mail_address, require_address
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import UsageError
 from pressctl.release import Release
-from pressctl.render.merge import SKIP_DUPLICATE, plan_merge
+from pressctl.render.merge import plan_merge
 from pressctl.render.phrases import translated_language
 from pressctl.send.journal import Row
 
+# The merge's own words for a duplicate, so that both counts add up in one line.
+SKIP_SAME_ADDRESS = "same address as an earlier recipient"
 SKIP_ALREADY_SENT = "already sent"
 SKIP_UNCONFIRMED = "unconfirmed, not resent (--resend-unconfirmed)"
 SKIP_FAILED = "refused by the server before (--retry-failed)"
@@ -50,6 +53,11 @@ class SendPlan:
     sender: MailAddress
     sender_text: str  # as the From: shows it
 
+    @property
+    def test_recipient(self) -> Recipient | None:
+        """Whose message `--test` sends: the first with an address every server takes."""
+        return next((recipient for recipient in self.recipients if recipient.plain), None)
+
     def languages(self, recipients: tuple[Recipient, ...] | None = None) -> Counter[str]:
         return Counter(r.language for r in (self.recipients if recipients is None else recipients))
 
@@ -66,6 +74,10 @@ class Due:
 class ReleaseChanged(UsageError):
     """The release file differs from the one some messages were made from: the user must choose."""
 
+    def __init__(self, rest: int, message: str, **where: Any) -> None:
+        super().__init__(message, **where)
+        self.rest = rest  # who would get the new version with --continue-changed
+
 
 def plan_send(release: Release, book: ContactBook, config: Config, workspace: Path, *,
               audience: list[str] | None = None, to: list[str] | None = None, sender: str | None = None) -> SendPlan:
@@ -79,7 +91,7 @@ def plan_send(release: Release, book: ContactBook, config: Config, workspace: Pa
         address = mail_address(text)
         key = address.key if address is not None else text.strip().lower()
         if key in keys:
-            skipped[SKIP_DUPLICATE] += 1
+            skipped[SKIP_SAME_ADDRESS] += 1
             continue
         keys.add(key)
         language = translated_language(contact.languages, release.language)
@@ -116,7 +128,7 @@ def due(plan: SendPlan, rows: dict[str, Row], *, resend: bool = False, resend_un
     out = [row for row in rows.values() if row.state in ("sent", "unconfirmed") and row.version != plan.version]
     if out and not (resend or continue_changed):
         rest = sum(1 for r in plan.recipients if r.key not in rows or rows[r.key].state not in ("sent", "unconfirmed"))
-        raise ReleaseChanged(
+        raise ReleaseChanged(rest,
             f"changed since {len(out)} message{'s' if len(out) != 1 else ''} of it went out; pressctl will not "
             "choose for you", path=plan.release.path,
             hint=f"--continue-changed sends this version to the {rest} who have had none; --resend sends it to "

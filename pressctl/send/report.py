@@ -23,8 +23,8 @@ def plan_lines(plan: SendPlan, due: Due, settings: SmtpSettings, *, test_to: str
     release = plan.release
     lines = [f"Release:  {release.headline}", f"          {plan.release_id}"]
     if test_to:
-        first = plan.recipients[0].contact if plan.recipients else None
-        lines.append(f"Test:     the message for {first.id if first else '(nobody)'}, subject marked [TEST], "
+        first = plan.test_recipient
+        lines.append(f"Test:     the message for {first.contact.id if first else '(nobody)'}, subject marked [TEST], "
                      f"to {test_to} only; nothing is recorded")
     else:
         languages = plan.languages(due.recipients)
