@@ -71,6 +71,7 @@ class Mailbox:
     received: list[tuple[str, bytes]] = field(default_factory=list)  # (recipient, message) per accepted message
     rules: dict[str, str] = field(default_factory=dict)  # recipient -> "451", "550", "drop" or "stall"
     keep_content: bool = True
+    connections: int = 0  # EHLOs seen: a new connection, or STARTTLS on one (which says EHLO again)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, address: str) -> list[bytes]:
@@ -80,6 +81,12 @@ class Mailbox:
     def recipients(self) -> list[str]:
         with self.lock:
             return [rcpt for rcpt, _ in self.received]
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        self.connections += 1
+        return responses
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:

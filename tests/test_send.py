@@ -10,6 +10,8 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from send_smtp import PASSWORD, free_port, make_certificates, smtp_server, smtp_table
 
 from pressctl.cli import app
@@ -44,6 +46,7 @@ def test_send_delivers_the_merge_messages_once(workspace: Path, runner) -> None:
         assert result.output.endswith("Sent 7 messages; skipped 1 (1 unsubscribed).\n")
         assert "To:       7 recipients (1 in de, 4 in en, 1 in km, 1 in nl)" in result.output
         assert sorted(box.recipients()) == sorted(AUDIENCE)
+        assert box.connections == 1  # one connection for all seven
         for path in (workspace / "out").iterdir():
             message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
             [received] = box.to(message["To"].addresses[0].addr_spec.replace("häfen", "xn--hfen-loa"))
@@ -102,6 +105,7 @@ def test_refusals_deferrals_and_unconfirmed(workspace: Path, runner) -> None:  #
         assert "failed      marcus-reid <mreid@example.com>: 550 5.1.1 No such user here" in result.output
         assert sorted(box.recipients()) == sorted(set(AUDIENCE) - {"mreid@example.com", "ana.souza@example.net",
                                                                    "wanjiru.kamau@example.net"})
+        assert box.connections == 2  # the dropped one, then a new one for the rest
         status = send(runner, "--status").output
         assert f"{EXAMPLE}: 7 recipients: 4 sent, 1 deferred, 1 failed, 1 unconfirmed" in status
         assert "deferred    ana-beatriz-souza <ana.souza@example.net>: 451 4.7.1 Greylisted" in status
@@ -343,3 +347,30 @@ def test_on_a_terminal_a_changed_release_is_a_question(workspace: Path, runner, 
         code, output = on_a_terminal(["send", EXAMPLE], workspace, b"y\n")
         assert code == 0, output
         assert "Sent 6 messages" in output and len(box.recipients()) == 7
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(st.sampled_from(".. .\tabcé€ខ"), max_size=12), min_size=1, max_size=8))
+def test_any_body_arrives_byte_for_byte(server, lines: list[str]) -> None:
+    """Lines that start with a dot (SMTP's end of data) or are nothing but one reach the server unchanged."""
+    from pressctl.contacts.addresses import mail_address
+
+    box, connection = server
+    data = b"Subject: dots\r\n\r\n" + "\r\n".join(lines).encode("utf-8") + b"\r\n"
+    before = len(box.received)
+    sender, to = mail_address("press@example.org"), mail_address("dots@example.net")
+    assert sender is not None and to is not None
+    outcome = connection.deliver(sender, to, data, lambda: None)
+    assert outcome.state == "sent", outcome
+    assert box.received[before:] == [("dots@example.net", data)]
+
+
+@pytest.fixture(scope="module")
+def server():  # type: ignore[no-untyped-def]
+    from pressctl.send.settings import SmtpSettings
+    from pressctl.send.transport import Connection
+
+    with smtp_server() as (box, port):
+        connection = Connection(SmtpSettings("127.0.0.1", port, "none"), None)
+        yield box, connection
+        connection.close()
