@@ -51,6 +51,9 @@ def test_send_delivers_the_merge_messages_once(workspace: Path, runner) -> None:
             message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
             [received] = box.to(message["To"].addresses[0].addr_spec.replace("häfen", "xn--hfen-loa"))
             assert received == path.read_bytes()  # the same bytes as the merge (Date frozen)
+            assert all(message[name] for name in ("Message-ID", "Date", "From", "List-Unsubscribe",
+                                                  "List-Unsubscribe-Post"))
+            assert len(message["To"].addresses) == 1
         again = send(runner, "--yes")
         assert again.exit_code == 0
         assert again.output.endswith("Sent 0 messages; skipped 8 (7 already sent, 1 unsubscribed).\n")

@@ -89,6 +89,7 @@ def test_killed_sends_resume_and_nobody_gets_the_release_twice(tmp_path: Path) -
     with sqlite3.connect(tmp_path / ".pressctl" / "journal.sqlite") as db:
         states = dict(db.execute("SELECT address, state FROM messages"))
     unconfirmed = {address for address, state in states.items() if state == "unconfirmed"}
+    print(f"{KILLS} kills; {len(unconfirmed)} unconfirmed; {sum(received.values())} received")
     assert len(unconfirmed) <= KILLS
     assert {address for address, state in states.items() if state == "failed"} == REFUSED
     assert max(received.values()) == 1, [a for a, n in received.items() if n > 1]
