@@ -19,6 +19,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "email": ("list_unsubscribe", "list_unsubscribe_mailto"),
     "render": ("paper",),  # read by pressctl.render.pdf
     "export": (),  # export jobs are read by pressctl.export.jobs
+    "smtp": (),  # read and checked by pressctl.send.settings
     # Each mailing tool's ids for our list names: [listmonk.lists] press-eu = 3
     "listmonk": ("lists",),
     "mailchimp": ("lists",),
@@ -92,7 +93,7 @@ def _build(data: dict[str, Any], display: str) -> Config:
         _known(key, tuple(SECTIONS), display, "")
     tables: dict[str, dict[str, str]] = {}
     for section, keys in SECTIONS.items():
-        if section == "export" or section in LIST_ID_TOOLS:
+        if section in ("export", "smtp") or section in LIST_ID_TOOLS:
             continue
         table = data.get(section, {})
         if not isinstance(table, dict):

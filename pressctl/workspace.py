@@ -67,7 +67,21 @@ email = "press@example.org"
 list_unsubscribe = "https://example.org/press/unsubscribe?contact={id}"
 # A mailto: address as well, for mail programs that offer only that:
 # list_unsubscribe_mailto = "mailto:press@example.org?subject=unsubscribe%20{id}"
+
+# The mail server `pressctl send` delivers through (see docs/send.md). Never
+# write the password here: this file belongs in git.
+# [smtp]
+# host = "smtp.example.org"
+# port = 587
+# security = "starttls"
+# username = "press@example.org"
+# password_env = "PRESSCTL_SMTP_PASSWORD"
+# rate = "30/minute"
 """
+
+# What pressctl makes and git should not keep: the send journal, export outputs and merge outboxes.
+GITIGNORE = (".pressctl/", "exports/", "outbox/")
+GITIGNORE_HEADER = "# Made by pressctl: the send journal (.pressctl/), export outputs and merge outboxes"
 
 RELEASE = """\
 ---
@@ -155,4 +169,29 @@ def create_workspace(folder: Path, today: date) -> list[Path]:
                 else:
                     path.unlink()
         raise UsageError(f"cannot create the workspace: {err.strerror or err}", path=err.filename or folder) from None
-    return [folder / name for name in files]
+    written = [folder / name for name in files]
+    if update_gitignore(folder / ".gitignore"):
+        written.append(folder / ".gitignore")
+    return written
+
+
+def update_gitignore(path: Path) -> bool:
+    """Add pressctl's lines to `path`: a new file, or the missing lines appended to one that exists
+    (every line already there is kept). True when the file was written."""
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError):
+        return False  # not ours to repair; leave it as it is
+    present = {line.strip().rstrip("/") for line in (old or "").splitlines()}
+    missing = [line for line in GITIGNORE if line.rstrip("/") not in present and "/" + line.rstrip("/") not in present]
+    if not missing:
+        return False
+    text = old or ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += ("\n" if text else "") + GITIGNORE_HEADER + "\n" + "\n".join(missing) + "\n"
+    try:
+        write_atomic(path, text)
+    except (OSError, UsageError):
+        return False
+    return True
