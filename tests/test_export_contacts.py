@@ -316,7 +316,8 @@ contacts:
     header, row = _read_csv(result.data, "constant-contact")
     cells = dict(zip(header, row, strict=True))
     assert (cells["Phone Number - Mobile"], cells["Phone Number - Work"]) == ("+31651280210", "+31205550188")
-    assert "1 phone number(s) have no column in constant-contact and were left out" in result.warnings
+    assert result.warnings == ("1 phone number(s) have no column in constant-contact and were left out, of "
+                               "contact(s) 'two-mobiles'",)
 
 
 def test_every_example_card_parses_with_vobject(workspace: Path) -> None:
