@@ -133,19 +133,6 @@ def test_missing_output_folder_is_a_usage_error(workspace: Path, runner) -> None
     assert result.stderr == "error: nowhere: the folder does not exist\n"
 
 
-def test_unwritable_output_folder_is_a_usage_error(workspace: Path, runner, monkeypatch) -> None:
-    import tempfile
-
-    def denied(*args, **kwargs):  # root writes anywhere, so the refusal is simulated
-        raise PermissionError(13, "Permission denied")
-
-    Path("locked").mkdir()
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
-    result = runner.invoke(app, ["export", "contacts", "--to", "csv", "-o", "locked/out.csv"])
-    assert result.exit_code == 2
-    assert result.stderr == "error: locked: cannot write in this folder (permission denied)\n"
-
-
 def test_a_failed_write_leaves_the_old_file_whole(workspace: Path, runner, monkeypatch) -> None:
     old = b"old,file\r\n"
     Path("out.csv").write_bytes(old)
