@@ -51,7 +51,7 @@ def test_a_sender_email_that_is_not_an_address_is_a_usage_error(tmp_path: Path, 
     path.write_text(f'[sender]\nname = "Press"\nemail = "{address}"\n', encoding="utf-8")
     with pytest.raises(UsageError) as caught:
         load_config(path)
-    assert str(caught.value).startswith(f"{path}: `sender.email` is not an e-mail address ({address!r}): ")
+    assert str(caught.value).startswith(f"{path}:3: `sender.email` is not an e-mail address ({address!r}): ")
 
 
 def test_the_example_sender_email_is_accepted() -> None:

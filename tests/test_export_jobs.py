@@ -70,7 +70,7 @@ def test_a_job_missing_a_key_is_named_with_the_key(workspace: Path, runner) -> N
     Path("pressctl.toml").write_text(text)
     result = runner.invoke(app, ["export", "--all"])
     assert result.exit_code == 2
-    assert result.stderr == "error: pressctl.toml: job 'vcards': the key 'output' is missing\n"
+    assert result.stderr == "error: pressctl.toml:44: job 'vcards': the key 'output' is missing\n"
     assert not (workspace / "exports").exists()  # nothing runs when the configuration is wrong
 
 
@@ -85,7 +85,7 @@ def test_an_unknown_target_in_a_job(workspace: Path, runner) -> None:
     Path("pressctl.toml").write_text(Path("pressctl.toml").read_text().replace('to = "vcard"', 'to = "vcf"'))
     result = runner.invoke(app, ["export", "--job", "vcards"])
     assert result.exit_code == 2
-    assert result.stderr == ("error: pressctl.toml: job 'vcards': unknown target 'vcf' for contacts; known targets: "
+    assert result.stderr == ("error: pressctl.toml:47: job 'vcards': unknown target 'vcf' for contacts; known targets: "
                              "mailchimp, brevo, listmonk, constant-contact, google, outlook, vcard, csv, json\n")
 
 
@@ -154,7 +154,7 @@ def test_two_jobs_writing_the_same_file_are_refused(workspace: Path, runner, out
     _add_job("clash", output.replace("TODAY", _today()))
     result = runner.invoke(app, ["export", "--job", "clash"])
     assert result.exit_code == 2
-    assert result.stderr == (f"error: pressctl.toml: jobs 'vcards' and 'clash' write the same file "
+    assert result.stderr == (f"error: pressctl.toml:77: jobs 'vcards' and 'clash' write the same file "
                              f"exports/{_today()}/press-contacts.vcf; give each job its own output\n")
     assert not (workspace / "exports").exists()
 
@@ -166,7 +166,7 @@ def test_a_job_writing_over_the_manifest_or_the_lock_is_refused(workspace: Path,
     _add_job("sneaky", output)
     result = runner.invoke(app, ["export", "--all"])
     assert result.exit_code == 2
-    assert result.stderr == (f"error: pressctl.toml: job 'sneaky': the output {output!r} is the run's own "
+    assert result.stderr == (f"error: pressctl.toml:77: job 'sneaky': the output {output!r} is the run's own "
                              f"{what}; choose another name\n")
     assert not (workspace / "exports").exists()
 

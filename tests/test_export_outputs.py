@@ -83,7 +83,7 @@ def test_a_job_writing_over_an_input_is_refused(workspace: Path, runner, output:
 def test_a_relative_job_output_stays_in_the_workspace(workspace: Path, runner) -> None:
     _add_job("../outside.csv")
     err = one_error_line(runner.invoke(app, ["export", "--job", "extra"]), 2)
-    assert err == ("error: pressctl.toml: job 'extra': the output '../outside.csv' leaves the workspace through "
+    assert err == ("error: pressctl.toml:77: job 'extra': the output '../outside.csv' leaves the workspace through "
                    "`..`; a relative output stays inside the folder of pressctl.toml (write an absolute path to "
                    "go elsewhere)\n")
     assert not (workspace.parent / "outside.csv").exists()
@@ -121,17 +121,29 @@ def test_fix_on_a_linked_book_fixes_the_target(workspace: Path, runner) -> None:
     assert "+31 (0)20 555 0188" not in Path("books/contacts.yaml").read_text(encoding="utf-8")
 
 
+def _device(name: str, minor: int) -> str:
+    """A character device of our own in the current folder, like /dev/null (minor 3) or /dev/full (7): a
+    writer that renamed over it would replace this node, not the machine's."""
+    try:
+        os.mknod(name, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("creating a device node needs root (CAP_MKNOD)")
+    return name
+
+
 @pytest.mark.parametrize("command", [
-    ["export", "contacts", "--to", "vcard", "-o", "/dev/null"],
-    ["export", "release", RELEASE, "--to", "listmonk", "-o", "/dev/null"],
-    ["render", RELEASE, "-o", "/dev/null"],
-    ["render", RELEASE, "-f", "eml", "--audience", "press-eu", "--mbox", "/dev/null"],
+    ["export", "contacts", "--to", "vcard", "-o", "NULL"],
+    ["export", "release", RELEASE, "--to", "listmonk", "-o", "NULL"],
+    ["render", RELEASE, "-o", "NULL"],
+    ["render", RELEASE, "-f", "eml", "--audience", "press-eu", "--mbox", "NULL"],
 ])
-def test_dev_null_stays_a_device(workspace: Path, runner, command: list[str]) -> None:
-    result = runner.invoke(app, command)
+def test_a_null_device_stays_a_device(workspace: Path, runner, command: list[str]) -> None:
+    null = _device("null", 3)
+    result = runner.invoke(app, [null if arg == "NULL" else arg for arg in command])
     assert result.exit_code == 0, result.output
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
-    assert not list(Path("/dev").glob(".null.*.tmp"))
+    info = os.stat(null)
+    assert stat.S_ISCHR(info.st_mode) and os.major(info.st_rdev) == 1 and os.minor(info.st_rdev) == 3
+    assert sorted(os.listdir()) == ["contacts.yaml", "null", "pressctl.toml", "releases"]
 
 
 def test_a_fifo_is_written_into_not_replaced(workspace: Path, runner) -> None:
@@ -170,7 +182,7 @@ def _folder_link() -> str:
     (["-o", "releases"], "error: releases: is a folder, not a file; give a file name\n"),
     (["-o", ""], "error: the output's name is empty: give a file name\n"),
     (["-o", "LINK"], "error: folder-link: is a folder, not a file (through the link folder-link); give a file name\n"),
-    (["-o", "/dev/full"], "error: /dev/full: cannot write: no space left on the device\n"),
+    (["-o", "FULL"], "error: full: cannot write: no space left on the device\n"),
     (["-o", "a\0b.csv"], "error: a\\0b.csv: the output's name holds a NUL byte\n"),
     (["-o", "x" * 300 + ".csv"], "the file name is 304 bytes long; this file system takes at most 255\n"
                                  "  hint: choose a shorter name\n"),
@@ -179,7 +191,7 @@ def _folder_link() -> str:
     (["-o", "contacts.yaml/out.csv"], "error: contacts.yaml/out.csv: a part of the path is not a folder\n"),
 ])
 def test_a_bad_output_is_one_line(workspace: Path, runner, args: list[str], expected: str) -> None:
-    args = [_folder_link() if arg == "LINK" else arg for arg in args]
+    args = [_folder_link() if arg == "LINK" else _device("full", 7) if arg == "FULL" else arg for arg in args]
     err = one_error_line(runner.invoke(app, ["export", "contacts", "--to", "csv", *args]))
     assert err.endswith(expected)
     assert Path("folder").is_dir() if "LINK" in args else True
@@ -187,10 +199,11 @@ def test_a_bad_output_is_one_line(workspace: Path, runner, args: list[str], expe
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["--mbox", "releases"], "error: releases: is a folder, not a file; give a file name\n"),
-    (["--mbox", "/dev/full"], "error: /dev/full: cannot write: no space left on the device\n"),
+    (["--mbox", "FULL"], "error: full: cannot write: no space left on the device\n"),
     (["--mbox", "a\0b"], "error: a\\0b: the output's name holds a NUL byte\n"),
 ])
 def test_a_bad_mbox_is_one_line(workspace: Path, runner, args: list[str], expected: str) -> None:
+    args = [_device("full", 7) if arg == "FULL" else arg for arg in args]
     result = runner.invoke(app, ["render", RELEASE, "-f", "eml", "--audience", "press-eu", *args])
     assert one_error_line(result) == expected
 
@@ -365,10 +378,10 @@ def test_any_file_name_is_written_or_refused_cleanly(tmp_path: Path, name: str) 
 def test_one_jobs_failed_write_does_not_stop_the_others_nor_lose_the_manifest(workspace: Path, runner) -> None:
     import json
 
-    _add_job("/dev/full", name="full")
+    _add_job(str(workspace / _device("full", 7)), name="full")
     result = runner.invoke(app, ["export", "--all"])
     assert result.exit_code == 1
-    assert result.stderr == "error: job 'full' failed: /dev/full: cannot write: no space left on the device\n"
+    assert result.stderr == f"error: job 'full' failed: {workspace}/full: cannot write: no space left on the device\n"
     folder = Path("exports") / date.today().isoformat()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert [record["file"] for record in manifest["files"]] == [

@@ -8,13 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pressctl.errors import ExitCode, JobError, PressctlError, UsageError, os_error
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
 from pressctl.export.manifest import MANIFEST_NAME, Entry, Manifests
 from pressctl.suggest import did_you_mean
 
+if TYPE_CHECKING:
+    from pressctl.config import TomlLines
+    from pressctl.export.contacts import ExportResult
+
+# What a job can export, and the targets of each. A new kind adds its targets here and its builder to
+# _Runner.build.
+JOB_KINDS: dict[str, tuple[str, ...]] = {"contacts": CONTACT_TARGETS, "release": RELEASE_TARGETS}
 REQUIRED_KEYS = ("name", "what", "to", "output")
 OPTIONAL_KEYS = ("lists", "exclude_lists", "language", "release", "contacts")
 LOCK_NAME = ".pressctl-export.lock"
@@ -31,6 +38,7 @@ class Job:
     language: str | None = None
     release: str | None = None
     contacts: str = "contacts.yaml"
+    line: int | None = None  # of its `output` in pressctl.toml, for messages about it
 
     def output_path(self, base: Path, today: date) -> Path:
         return base / self.output.replace("{date}", today.isoformat())
@@ -40,50 +48,54 @@ def load_jobs(config: Path) -> list[Job]:
     from pressctl.config import load_config
 
     # The whole file is checked, so that a typo anywhere stops a cron run before it writes anything.
-    tables = load_config(config).exports
+    settings = load_config(config)
     jobs: list[Job] = []
-    for number, table in enumerate(tables, start=1):
-        jobs.append(_job(table, number, config))
+    for number, table in enumerate(settings.exports, start=1):
+        jobs.append(_job(table, number, config, settings.lines))
     _check_unique(jobs, config)
     return jobs
 
 
-def _job(table: Any, number: int, config: Path) -> Job:
+def _job(table: Any, number: int, config: Path, lines: TomlLines | None) -> Job:
     where = f"[[export]] table #{number}"
     if not isinstance(table, dict):
         raise UsageError(f"{where} is not a table", path=config)
     if isinstance(table.get("name"), str) and table["name"]:
         where = f"job {table['name']!r}"
 
-    def fail(problem: str) -> UsageError:
-        return UsageError(f"{where}: {problem}", path=config)
+    def line(key: str | None = None) -> int | None:
+        return lines.line(f"export.{key}" if key else "export", number) if lines else None
+
+    def fail(problem: str, key: str | None = None) -> UsageError:
+        return UsageError(f"{where}: {problem}", path=config, line=line(key))
 
     for key in REQUIRED_KEYS:
         if key not in table:
             raise fail(f"the key {key!r} is missing")
         if not isinstance(table[key], str) or not table[key]:
-            raise fail(f"{key!r} must be a non-empty string")
+            raise fail(f"{key!r} must be a non-empty string", key)
     unknown = sorted(set(table) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
-        raise fail(f"unknown key {unknown[0]!r}; known keys: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}")
+        raise fail(f"unknown key {unknown[0]!r}; known keys: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}", unknown[0])
     what, to = table["what"], table["to"]
-    if what not in ("contacts", "release"):
-        raise fail(f"'what' is {what!r}; it must be \"contacts\" or \"release\"")
-    known = CONTACT_TARGETS if what == "contacts" else RELEASE_TARGETS
+    if what not in JOB_KINDS:
+        kinds = " or ".join(f'"{kind}"' for kind in JOB_KINDS)
+        raise fail(f"'what' is {what!r}; it must be {kinds}", "what")
+    known = JOB_KINDS[what]
     if to not in known:
-        raise fail(f"unknown target {to!r} for {what}; known targets: {', '.join(known)}")
+        raise fail(f"unknown target {to!r} for {what}; known targets: {', '.join(known)}", "to")
     if what == "release" and not isinstance(table.get("release"), str):
-        raise fail("the key 'release' is missing (the release file to export)")
+        raise fail("the key 'release' is missing (the release file to export)", "release")
     for key in ("lists", "exclude_lists"):
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise fail(f"{key!r} must be a list of list names, e.g. {key} = [\"press-eu\"]")
+            raise fail(f"{key!r} must be a list of list names, e.g. {key} = [\"press-eu\"]", key)
     for key in ("language", "contacts"):
         if key in table and not isinstance(table[key], str):
-            raise fail(f"{key!r} must be a string")
+            raise fail(f"{key!r} must be a string", key)
     return Job(table["name"], what, to, table["output"], tuple(table.get("lists", ())),
                tuple(table.get("exclude_lists", ())), table.get("language"), table.get("release"),
-               table.get("contacts", "contacts.yaml"))
+               table.get("contacts", "contacts.yaml"), line("output"))
 
 
 def _check_unique(jobs: list[Job], config: Path) -> None:
@@ -109,20 +121,20 @@ def check_outputs(jobs: list[Job], config: Path, today: date) -> None:
         if output.name == MANIFEST_NAME or output == lock:
             raise UsageError(f"job {job.name!r}: the output {job.output!r} is the run's own "
                              f"{'manifest' if output.name == MANIFEST_NAME else 'lock file'}; choose another name",
-                             path=config)
+                             path=config, line=job.line)
         if output in inputs:
             raise UsageError(f"job {job.name!r}: the output {job.output!r} is {inputs[output]}, an input of the "
-                             "run; writing there would destroy it: choose another output", path=config)
+                             "run; writing there would destroy it: choose another output", path=config, line=job.line)
         if output in writers:
             shown = output.relative_to(base.resolve()) if output.is_relative_to(base.resolve()) else output
             raise UsageError(f"jobs {writers[output]!r} and {job.name!r} write the same file {shown}; "
-                             "give each job its own output", path=config)
+                             "give each job its own output", path=config, line=job.line)
         writers[output] = job.name
 
 
 def _check_name(job: Job, config: Path) -> None:
     def fail(problem: str) -> UsageError:
-        return UsageError(f"job {job.name!r}: the output {job.output!r} {problem}", path=config)
+        return UsageError(f"job {job.name!r}: the output {job.output!r} {problem}", path=config, line=job.line)
 
     if "\0" in job.output:
         raise fail("holds a NUL byte")
@@ -327,28 +339,32 @@ class _Runner:
 
     def build(self, job: Job, today: date) -> Entry:
         """The job's file in memory; nothing is written yet."""
-        output = job.output_path(self.base, today)
+        builders = {"contacts": self.contacts, "release": self.release}
+        result, left_out = builders[job.what](job)
+        return Entry(job.output_path(self.base, today), job.name, job.what, job.to, result.rows, result.data,
+                     left_out, result.warnings)
+
+    def contacts(self, job: Job) -> tuple[ExportResult, dict[str, int]]:
+        from pressctl.export.contacts import Selection, export_contacts, unknown_lists
+
         contacts = self.base / job.contacts
-        if job.what == "contacts":
-            from pressctl.export.contacts import Selection, export_contacts, unknown_lists
+        book = self.book(contacts)
+        selection = Selection(job.lists, job.exclude_lists, job.language)
+        # By hand this is a warning; unattended, a typo would send a header-only file on every run.
+        missing = unknown_lists(book, selection)
+        if missing:
+            name = missing[0]
+            guess = did_you_mean(name, sorted(book.list_names))
+            raise UsageError(f"no contact is on the list {name!r}", path=contacts,
+                             hint=(f"{guess} " if guess else "")
+                             + f"correct the job's lists in {self.config.name}, or the contacts' lists")
+        result = export_contacts(book, job.to, selection, resolver=self.resolver)
+        return result, {"unsubscribed": result.unsubscribed, "unfit": result.unfit}
 
-            book = self.book(contacts)
-            selection = Selection(job.lists, job.exclude_lists, job.language)
-            # By hand this is a warning; unattended, a typo would send a header-only file on every run.
-            missing = unknown_lists(book, selection)
-            if missing:
-                name = missing[0]
-                guess = did_you_mean(name, sorted(book.list_names))
-                raise UsageError(f"no contact is on the list {name!r}", path=contacts,
-                                 hint=(f"{guess} " if guess else "")
-                                 + f"correct the job's lists in {self.config.name}, or the contacts' lists")
-            result = export_contacts(book, job.to, selection, resolver=self.resolver)
-            left_out = {"unsubscribed": result.unsubscribed, "unfit": result.unfit}
-        else:
-            from pressctl.export.campaign import export_release
+    def release(self, job: Job) -> tuple[ExportResult, dict[str, int]]:
+        from pressctl.export.campaign import export_release
 
-            assert job.release is not None
-            result = export_release(self.base / job.release, job.to, lists=job.lists, contacts=contacts,
-                                    config=self.config)
-            left_out = {}
-        return Entry(output, job.name, job.what, job.to, result.rows, result.data, left_out, result.warnings)
+        assert job.release is not None
+        result = export_release(self.base / job.release, job.to, lists=job.lists, contacts=self.base / job.contacts,
+                                config=self.config)
+        return result, {}
