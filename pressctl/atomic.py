@@ -59,17 +59,17 @@ def check_output(path: PathLike, inputs: Iterable[PathLike] = ()) -> Target:
         raise UsageError("the output's name holds a NUL byte", path=shown)
     if text.endswith(("/", os.sep)):
         raise UsageError("ends in /, which names a folder: give a file name", path=shown)
-    real = Path(os.path.realpath(text))
-    through = f" (through the link {shown})" if os.path.islink(text) else ""
-    limit = _name_max(real.parent) if real.parent.is_dir() else 255
-    size = len(os.fsencode(real.name))
+    given = Path(text)
+    limit = _name_max(given.parent) if given.parent.is_dir() else 255
+    size = len(os.fsencode(given.name))
     if size > limit:
         raise UsageError(f"the file name is {size} bytes long; this file system takes at most {limit}",
                          path=shown, hint="choose a shorter name")
+    through = f" (through the link {shown})" if os.path.islink(text) else ""
     try:
-        info: os.stat_result | None = os.stat(real)
+        info: os.stat_result | None = os.stat(text)  # through any links
     except FileNotFoundError:
-        info = None
+        info = None  # a new file, or a link to one
     except OSError as err:
         raise os_error(err, shown, UsageError) from None
     if info is not None:
@@ -77,11 +77,13 @@ def check_output(path: PathLike, inputs: Iterable[PathLike] = ()) -> Target:
             raise UsageError(f"is a folder, not a file{through}; give a file name", path=shown)
         _refuse_inputs(info, shown, inputs)
         if stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode):
-            return Target(real, True, shown, str(real.parent))
+            # Opened by the name given: /dev/stdout leads to a pipe that has no other name.
+            return Target(given, True, shown, str(given.parent))
         if not stat.S_ISREG(info.st_mode):
             kind = "a block device" if stat.S_ISBLK(info.st_mode) else "a socket"
             raise UsageError(f"is {kind}{through}; pressctl writes files, character devices and FIFOs only",
                              path=shown)
+    real = Path(os.path.realpath(text))
     folder = real.parent
     folder_shown = str(folder) if through else str(Path(text).parent)
     if not folder.is_dir():
