@@ -398,3 +398,10 @@ def test_a_failed_manifest_write_fails_the_jobs_of_that_folder_only(workspace: P
     assert result.stderr.count("error: job ") == 3 and "manifest.json: is a folder, not a file" in result.stderr
     assert Path("other/manifest.json").is_file() and Path("other/all.csv").is_file()
     assert not (folder / "press-contacts.vcf").exists()  # nothing in that folder went out unrecorded
+
+
+def test_dev_stdout_is_written_into_by_its_name(workspace: Path) -> None:
+    """/dev/stdout leads to a pipe with no other name: it is opened as given, not resolved."""
+    done = _pressctl("export", "contacts", "--to", "csv", "-o", "/dev/stdout", cwd=workspace)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"\xef\xbb\xbfid,")
