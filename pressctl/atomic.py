@@ -75,7 +75,8 @@ def check_output(path: PathLike, inputs: Iterable[PathLike] = ()) -> Target:
     if info is not None:
         if stat.S_ISDIR(info.st_mode):
             raise UsageError(f"is a folder, not a file{through}; give a file name", path=shown)
-        _refuse_inputs(info, shown, inputs)
+        if stat.S_ISREG(info.st_mode):  # a device read and written (/dev/null) loses nothing
+            _refuse_inputs(info, shown, inputs)
         if stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode):
             # Opened by the name given: /dev/stdout leads to a pipe that has no other name.
             return Target(given, True, shown, str(given.parent))
@@ -276,6 +277,8 @@ def write_output(path: PathLike | None, data: bytes | str, *, inputs: Iterable[P
     """Write `data` atomically to `path`, or to standard output when `path` is None (a command's `-o`
     left out); returns the name to show in messages."""
     if path is None:
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            raise WriteError("cannot write: standard output is closed", path="<stdout>")
         try:
             sys.stdout.buffer.write(data.encode("utf-8") if isinstance(data, str) else data)
             sys.stdout.flush()

@@ -405,3 +405,17 @@ def test_dev_stdout_is_written_into_by_its_name(workspace: Path) -> None:
     done = _pressctl("export", "contacts", "--to", "csv", "-o", "/dev/stdout", cwd=workspace)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(b"\xef\xbb\xbfid,")
+
+
+def test_standard_output_closed_from_the_start(workspace: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(f"'{sys.executable}' -m pressctl render {RELEASE} >&-", shell=True, cwd=workspace,
+                          env=env, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (1, "error: <stdout>: cannot write: standard output is closed\n")
+
+
+def test_a_device_may_be_both_input_and_output(workspace: Path, runner) -> None:
+    null = _device("null", 3)
+    result = runner.invoke(app, ["render", RELEASE, "--config", null, "-o", null])
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISCHR(os.stat(null).st_mode)
