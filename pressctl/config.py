@@ -15,9 +15,10 @@ from pressctl.suggest import did_you_mean
 DEFAULT_CONFIG = Path("pressctl.toml")
 # Each section and its keys. A new section is one line here, plus its dataclass below if it has one.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "organisation": ("name", "website", "about"),
+    "organisation": ("name", "website", "about", "logo"),
     "sender": ("name", "email"),
     "email": ("list_unsubscribe", "list_unsubscribe_mailto"),
+    "render": ("paper",),  # read by pressctl.render.pdf
     "export": (),  # export jobs are read by pressctl.export.jobs
     # Each mailing tool's ids for our list names: [listmonk.lists] press-eu = 3
     "listmonk": ("lists",),
@@ -25,7 +26,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "brevo": ("lists",),
 }
 LIST_ID_TOOLS = ("listmonk", "mailchimp", "brevo")
-TEXT_SECTIONS = ("organisation", "sender", "email")  # tables of text values, read into the dataclasses below
+TEXT_SECTIONS = ("organisation", "sender", "email", "render")  # tables of text values
 MAILCHIMP_AUDIENCE_KEYS = ("list_id", "saved_segment_id")
 # A list's id in a tool: a number or text, or for Mailchimp { list_id = "…", saved_segment_id = 42 }
 ListId = int | str | dict[str, int | str]
@@ -42,6 +43,7 @@ class Organisation:
     name: str = ""
     website: str = ""
     about: str = ""  # Markdown
+    logo: str = ""  # a path relative to pressctl.toml, for the PDF letterhead
 
 
 @dataclass(frozen=True)

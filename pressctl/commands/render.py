@@ -1,4 +1,4 @@
-"""`pressctl render`: a release as text, HTML or e-mail, or merged into one message per recipient."""
+"""`pressctl render`: a release as text, HTML, e-mail or PDF, or merged into one message per recipient."""
 
 import os
 import sys
@@ -30,6 +30,7 @@ class Format(StrEnum):
     text = "text"
     html = "html"
     eml = "eml"
+    pdf = "pdf"
 
 
 def register(app: typer.Typer) -> None:
@@ -55,9 +56,9 @@ def render(
     to: Annotated[str | None, typer.Option("--to", help="Merge: one message per contact id, comma-separated.")] = None,
     mbox: Annotated[str | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
 ) -> None:
-    """Render a release as text, HTML or e-mail (.eml); with --audience or --to, one e-mail per recipient.
+    """Render a release as text, HTML, e-mail (.eml) or PDF; with --audience or --to, one e-mail per recipient.
 
-    Several releases go one file each into -o FOLDER/ (NAME.txt, NAME.html or NAME.eml), or as text one
+    Several releases go one file each into -o FOLDER/ (NAME.txt, .html, .eml or .pdf), or as text one
     after another to standard output. Nothing is ever sent.
     """
     from pressctl.config import DEFAULT_CONFIG
@@ -79,6 +80,8 @@ def render(
         _refuse_several(releases, fmt, output, folder, merging)
     loaded = [load_release(release) for release in releases]
     settings = load_config(config)
+    for language in dict.fromkeys(release.language for release in loaded):
+        _warn_untranslated(language)
     book = open_book(contacts)
     if merging or (fmt is Format.eml and folder and not several):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
@@ -86,6 +89,8 @@ def render(
         return
     if folder and not several:
         raise UsageError(f"{output} is a folder: give a file name, or use --format eml to merge into it")
+    if fmt is Format.pdf and target is None and sys.stdout.isatty():
+        raise UsageError("a PDF is not for the terminal: add -o FILE.pdf")
     documents = [_document(release, book, settings, fmt, templates, sender) for release in loaded]
     if target is None or not folder:
         from pressctl.atomic import write_output
@@ -123,10 +128,14 @@ def _document(release: "Release", book: "ContactBook", settings: "Config", fmt: 
         return render_text(release, book, settings, templates=templates).encode("utf-8")
     if fmt is Format.html:
         return render_html(release, book, settings, templates=templates).encode("utf-8")
+    if fmt is Format.pdf:
+        from pressctl.render.pdf import render_pdf
+
+        return render_pdf(release, book, settings, templates=templates)
     return render_email(release, book, settings, templates=templates, sender=sender)
 
 
-_EXTENSIONS = {Format.text: "txt", Format.html: "html", Format.eml: "eml"}
+_EXTENSIONS = {Format.text: "txt", Format.html: "html", Format.eml: "eml", Format.pdf: "pdf"}
 
 
 def _write_each(folder: Path, releases: list[Path], documents: list[bytes], fmt: Format,
@@ -142,6 +151,14 @@ def _write_each(folder: Path, releases: list[Path], documents: list[bytes], fmt:
     for release, data in zip(releases, documents, strict=True):
         write_atomic(folder / f"{release.stem}.{_EXTENSIONS[fmt]}", data, inputs=inputs)
     typer.echo(f"Wrote {len(documents)} releases to {folder}/", err=True)
+
+
+def _warn_untranslated(language: str) -> None:
+    from pressctl.render.phrases import phrases_for
+
+    warning = phrases_for(language).fallback_warning
+    if warning:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
 
 
 def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],

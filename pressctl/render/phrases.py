@@ -10,7 +10,8 @@ from typing import Any
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 # Babel carries no quotation marks; these are the ones each language's press uses.
-QUOTE_MARKS = {"fr": ("\u00ab\u202f", "\u202f\u00bb"), "de": ("\u201e", "\u201c"), "es": ("\u00ab", "\u00bb")}
+QUOTE_MARKS = {"fr": ("\u00ab\u202f", "\u202f\u00bb"), "de": ("\u201e", "\u201c"), "es": ("\u00ab", "\u00bb"),
+               "ar": ("\u00ab", "\u00bb")}
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,20 @@ class Phrases:
 
     @property
     def translated(self) -> bool:
-        return self.language == "en" or bool(self.catalogue)
+        return self.language.replace("_", "-").split("-")[0].lower() == "en" or bool(self.catalogue)
+
+    @property
+    def direction(self) -> str:
+        """`rtl` for Arabic and the other right-to-left scripts, else `ltr` (the HTML `dir`)."""
+        return "rtl" if self.locale.text_direction == "rtl" else "ltr"
+
+    @property
+    def fallback_warning(self) -> str:
+        """Why the fixed phrases are in English although the release is not, or "" when they are translated."""
+        if self.translated:
+            return ""
+        return (f"pressctl has no catalogue of fixed phrases for `{self.language}`, so they are in English "
+                f"(it has {', '.join(available_languages())})")
 
     def long_date(self, day: date) -> str:
         from babel.dates import format_date
@@ -79,6 +93,11 @@ def translated_language(languages: tuple[str, ...], fallback: str) -> str:
         if phrases_for(language).translated:
             return language
     return fallback
+
+
+def available_languages() -> list[str]:
+    """The languages with fixed phrases: English and every catalogue in pressctl/locale."""
+    return sorted({"en", *(path.parent.parent.name for path in LOCALE_DIR.glob("*/LC_MESSAGES/pressctl.po"))})
 
 
 @cache
