@@ -272,7 +272,12 @@ def _unprivileged() -> list[str]:
         return []
     if not shutil.which("setpriv"):
         pytest.skip("root ignores permissions, and setpriv is not installed to drop them")
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*prefix, sys.executable, "-c", "import pressctl.cli"], capture_output=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    if probe.returncode != 0:
+        pytest.skip("the unprivileged user cannot run this checkout's Python")
+    return prefix
 
 
 @contextlib.contextmanager
