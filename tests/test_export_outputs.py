@@ -220,11 +220,17 @@ def test_a_bad_job_output_is_a_configuration_error(workspace: Path, runner, outp
     assert not Path("exports").exists()
 
 
-def test_a_lock_file_that_is_a_folder(workspace: Path, runner) -> None:
-    Path(".pressctl-export.lock").mkdir()
+@pytest.mark.parametrize("kind", ["a folder", "a symbolic link"])
+def test_a_lock_file_that_is_not_a_file(workspace: Path, runner, kind: str) -> None:
+    if kind == "a folder":
+        Path(".pressctl-export.lock").mkdir()
+    else:
+        os.symlink("contacts.yaml", ".pressctl-export.lock")
+    before = Path("contacts.yaml").read_bytes()
     err = one_error_line(runner.invoke(app, ["export", "--all"]), 2)
-    assert err == ("error: .pressctl-export.lock: the lock file is a folder; remove it (pressctl creates the "
+    assert err == (f"error: .pressctl-export.lock: the lock file is {kind}; remove it (pressctl creates the "
                    "lock file itself)\n")
+    assert Path("contacts.yaml").read_bytes() == before and not Path("exports").exists()
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-1"])

@@ -242,8 +242,9 @@ def _failed(failures: list[_Failure]) -> JobError:
 def _locked(path: Path, timeout: float) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    if path.is_dir():
-        raise UsageError("the lock file is a folder; remove it (pressctl creates the lock file itself)", path=path)
+    if path.is_symlink() or path.is_dir():
+        kind = "a symbolic link" if path.is_symlink() else "a folder"
+        raise UsageError(f"the lock file is {kind}; remove it (pressctl creates the lock file itself)", path=path)
     lock = FileLock(str(path), timeout=timeout)
     try:
         lock.acquire()
