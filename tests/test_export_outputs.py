@@ -430,3 +430,15 @@ def test_a_device_may_be_both_input_and_output(workspace: Path, runner) -> None:
     result = runner.invoke(app, ["render", RELEASE, "--config", null, "-o", null])
     assert result.exit_code == 0, result.output
     assert stat.S_ISCHR(os.stat(null).st_mode)
+
+
+def test_a_manifest_that_links_to_an_input_is_not_written_through(workspace: Path, runner) -> None:
+    folder = Path("exports") / date.today().isoformat()
+    folder.mkdir(parents=True)
+    os.symlink("../../contacts.yaml", folder / "manifest.json")
+    before = Path("contacts.yaml").read_bytes()
+    result = runner.invoke(app, ["export", "--job", "vcards"])
+    assert result.exit_code == 2
+    assert "manifest.json: is also an input of this command (contacts.yaml)" in result.stderr
+    assert Path("contacts.yaml").read_bytes() == before
+    assert not (folder / "press-contacts.vcf").exists()

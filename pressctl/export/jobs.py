@@ -277,7 +277,7 @@ def _write(entries: list[Entry], inputs: list[Path], failures: list[_Failure]) -
             staged.append((entry, result))
         else:
             specials.append((entry, result))
-    manifests = Manifests(entry for entry, _ in staged)
+    manifests = Manifests((entry for entry, _ in staged), inputs)
     written: list[Entry] = []
     for folder in manifests.folders:
         here = [(entry, file) for entry, file in staged if entry.file.parent == folder]

@@ -42,7 +42,8 @@ class Manifests:
     says nothing about those files rather than something false; the next run records them.
     No timestamps: same files, same manifest."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry], inputs: Iterable[Path] = ()) -> None:
+        self.inputs = tuple(inputs)  # never written over, even through a link named manifest.json
         self.folders: dict[Path, dict[str, dict[str, Any]]] = {}
         for entry in entries:
             folder = entry.file.parent
@@ -69,7 +70,8 @@ class Manifests:
         for folder in touched:
             records = self.folders[folder]
             document = {"files": [records[name] for name in sorted(records)]}
-            write_atomic(folder / MANIFEST_NAME, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            write_atomic(folder / MANIFEST_NAME, json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+                         inputs=self.inputs)
 
 
 def _existing(path: Path) -> list[dict[str, Any]]:
