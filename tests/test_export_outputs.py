@@ -61,6 +61,14 @@ def test_an_output_that_is_an_input_is_refused(workspace: Path, runner, command:
     assert {name: Path(name).read_bytes() for name in before} == before
 
 
+def test_render_never_writes_over_a_template(workspace: Path, runner) -> None:
+    Path("templates").mkdir()
+    Path("templates/release.txt").write_text('{% extends "builtin/release.txt" %}\n', encoding="utf-8")
+    err = one_error_line(runner.invoke(app, ["render", RELEASE, "-o", "templates/release.txt"]), 2)
+    assert "is also an input of this command (templates/release.txt)" in err
+    assert Path("templates/release.txt").read_text(encoding="utf-8") == '{% extends "builtin/release.txt" %}\n'
+
+
 @pytest.mark.parametrize("link", ["symlink", "hardlink"])
 def test_an_input_reached_through_another_name_is_refused(workspace: Path, runner, link: str) -> None:
     (os.symlink if link == "symlink" else os.link)("contacts.yaml", "book-copy.yaml")

@@ -70,7 +70,9 @@ def render(
     folder = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
     target = Path(output) if output is not None else None
     merging = bool(audience or to or mbox)
-    inputs = (*releases, contacts, config or DEFAULT_CONFIG)
+    templates_folder = templates or Path("templates")
+    overrides = tuple(templates_folder.rglob("*")) if templates_folder.is_dir() else ()
+    inputs = (*releases, contacts, config or DEFAULT_CONFIG, *overrides)  # never written over
     if merging and fmt is not Format.eml:
         raise UsageError("--audience, --to and --mbox make e-mails: add --format eml")
     if mbox and output:
