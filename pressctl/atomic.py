@@ -1,62 +1,292 @@
-"""Write files so that a reader sees the old file or the new one, never a mix."""
+"""The one writer of pressctl's files: a reader sees the old file or the new one, never a mix, and
+nothing that must not be replaced is replaced.
+
+Before writing, `check_output` settles where the bytes go: a symbolic link is followed (its target
+is written), a character device or a FIFO is written into rather than renamed over, and an output
+that is one of the command's inputs, a folder, a block device or socket, an empty name, a name with
+a NUL byte or a trailing `/`, or a name too long for the file system is refused with one message.
+A regular file is replaced through a temporary file beside it (`.NAME.XXXXXXXX.tmp`), fsynced and
+renamed over it; the temporary file holds a lock while it is written, so the next write to the same
+target can tell one left by a killed run (unlocked) from one being written (locked) and remove it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pressctl.errors import UsageError
+from pressctl.errors import UsageError, WriteError, os_error
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no locks, so stale files are left alone
+    fcntl = None  # type: ignore[assignment]
+
+PathLike = Path | str
+_TMP_SUFFIX = ".tmp"
+_RANDOM = "[a-z0-9_]{8}"  # what tempfile.mkstemp puts between prefix and suffix
+# The temporary file's name must fit where the target's fits: `.` + name + `.` + 8 + `.tmp`.
+_TMP_EXTRA = 1 + 1 + 8 + len(_TMP_SUFFIX)
 
 
-def write_atomic(path: Path, data: bytes | str, *, keep_mode: bool = True) -> None:
-    """Write to a temporary file beside `path`, fsync it, then rename it over `path`."""
-    with atomic_file(path, keep_mode=keep_mode) as handle:
+@dataclass(frozen=True)
+class Target:
+    """Where an output's bytes go: `path` with links followed; `special` for a device or FIFO, which
+    is written into, never replaced."""
+
+    path: Path
+    special: bool = False
+    shown: str = ""  # the name as the user gave it, for messages
+    folder_shown: str = ""  # its folder, likewise (the real one when reached through a link)
+
+
+def check_output(path: PathLike, inputs: Iterable[PathLike] = ()) -> Target:
+    """The target of an output named `path`, or a UsageError saying why it cannot be written."""
+    text = os.fspath(path)
+    shown = _shown(text)
+    if text == "":
+        raise UsageError("the output's name is empty: give a file name")
+    if "\0" in text:
+        raise UsageError("the output's name holds a NUL byte", path=shown)
+    if text.endswith(("/", os.sep)):
+        raise UsageError("ends in /, which names a folder: give a file name", path=shown)
+    given = Path(text)
+    limit = _name_max(given.parent) if given.parent.is_dir() else 255
+    size = len(os.fsencode(given.name))
+    if size > limit:
+        raise UsageError(f"the file name is {size} bytes long; this file system takes at most {limit}",
+                         path=shown, hint="choose a shorter name")
+    through = f" (through the link {shown})" if os.path.islink(text) else ""
+    try:
+        info: os.stat_result | None = os.stat(text)  # through any links
+    except FileNotFoundError:
+        info = None  # a new file, or a link to one
+    except OSError as err:
+        raise os_error(err, shown, UsageError) from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"is a folder, not a file{through}; give a file name", path=shown)
+        if stat.S_ISREG(info.st_mode):  # a device read and written (/dev/null) loses nothing
+            _refuse_inputs(info, shown, inputs)
+        if stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode):
+            # Opened by the name given: /dev/stdout leads to a pipe that has no other name.
+            return Target(given, True, shown, str(given.parent))
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a block device" if stat.S_ISBLK(info.st_mode) else "a socket"
+            raise UsageError(f"is {kind}{through}; pressctl writes files, character devices and FIFOs only",
+                             path=shown)
+    real = Path(os.path.realpath(text))
+    folder = real.parent
+    folder_shown = str(folder) if through else str(Path(text).parent)
+    if not folder.is_dir():
+        raise UsageError("the folder does not exist", path=folder_shown)
+    return Target(real, False, shown, folder_shown)
+
+
+def _shown(text: str) -> str:
+    """A path as messages show it: a NUL byte visible, a very long name shortened in the middle."""
+    text = text.replace("\0", "\\0")
+    return text if len(text) <= 100 else f"{text[:60]}…{text[-30:]}"
+
+
+def _refuse_inputs(info: os.stat_result, shown: str, inputs: Iterable[PathLike]) -> None:
+    for source in inputs:
+        try:
+            same = os.path.samestat(info, os.stat(source))
+        except (OSError, ValueError):
+            continue
+        if same:
+            raise UsageError(f"is also an input of this command ({os.fspath(source)}); writing the output "
+                             "there would destroy it", path=shown, hint="choose another output file")
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def write_atomic(path: PathLike, data: bytes | str, *, keep_mode: bool = True,
+                 inputs: Iterable[PathLike] = ()) -> None:
+    """Write `data` to `path` through a temporary file beside it (see the module's docstring)."""
+    with atomic_file(path, keep_mode=keep_mode, inputs=inputs) as handle:
         handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, *, keep_mode: bool = True) -> Iterator[BinaryIO]:
-    """A file to write in pieces that replaces `path` only when the block ends without an error: a
-    temporary file beside it, fsynced, then renamed over it (with `keep_mode`, at the old file's mode)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError("the folder does not exist", path=str(folder))
+def atomic_file(path: PathLike, *, keep_mode: bool = True, inputs: Iterable[PathLike] = ()) -> Iterator[BinaryIO]:
+    """A file to write in pieces that replaces `path` only when the block ends without an error (with
+    `keep_mode`, at the old file's mode). For a device or FIFO, the handle writes into it directly."""
+    target = check_output(path, inputs)
+    if target.special:
+        with _writing(target), _open_special(target) as handle:
+            yield handle
+        return
+    staged = _stage(target, keep_mode)
+    try:
+        with _writing(target):
+            yield staged.handle
+            staged.finish()
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit()
+
+
+class Staged:
+    """A new version of a file, complete on disk beside it, that `commit` puts in place."""
+
+    def __init__(self, target: Target, handle: BinaryIO, tmp: Path, mode: int | None) -> None:
+        self.target = target
+        self.handle = handle
+        self.tmp = tmp
+        self.mode = mode
+
+    def finish(self) -> None:
+        """Flush and fsync the temporary file (its lock is held until commit or discard)."""
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+
+    def commit(self) -> None:
+        with _writing(self.target):
+            try:
+                os.chmod(self.tmp, self.mode if self.mode is not None else 0o644)
+                os.replace(self.tmp, self.target.path)
+            except BaseException:
+                self.discard()
+                raise
+            self.handle.close()
+            _fsync_folder(self.target.path.parent)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+        with contextlib.suppress(OSError):
+            self.handle.close()
+
+
+def stage(path: PathLike, data: bytes, *, inputs: Iterable[PathLike] = ()) -> Staged | Target:
+    """Write `data` beside `path` without replacing it yet: a Staged to commit, or for a device or FIFO
+    the Target to write with `write_special` when the others are committed."""
+    target = check_output(path, inputs)
+    if target.special:
+        return target
+    staged = _stage(target, keep_mode=True)
+    try:
+        with _writing(target):
+            staged.handle.write(data)
+            staged.finish()
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def write_special(target: Target, data: bytes) -> None:
+    with _writing(target), _open_special(target) as handle:
+        handle.write(data)
+
+
+def _open_special(target: Target) -> BinaryIO:
+    """A device or FIFO opened for writing as it is: never created, truncated or replaced. A FIFO
+    without a reader fails at once (ENXIO) instead of waiting for one."""
+    fd = os.open(target.path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "wb")
+
+
+def _stage(target: Target, keep_mode: bool) -> Staged:
     mode = None
     if keep_mode:
-        with contextlib.suppress(FileNotFoundError):
-            mode = path.stat().st_mode & 0o7777
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except PermissionError:
-        raise UsageError("cannot write in this folder (permission denied)", path=str(folder)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(folder)
+        with contextlib.suppress(OSError):
+            mode = os.stat(target.path).st_mode & 0o7777
+    folder = target.path.parent
+    prefix = _tmp_prefix(target.path.name, _name_max(folder))
+    remove_stale(folder, prefix)
+    with _writing(target, folder=True):
+        while True:
+            fd, name = tempfile.mkstemp(prefix=prefix, suffix=_TMP_SUFFIX, dir=folder)
+            handle = os.fdopen(fd, "wb")
+            if fcntl is None:
+                break
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_nlink:  # not taken for a stale file by a run cleaning up at this instant
+                break
+            handle.close()
+    return Staged(target, handle, Path(name), mode)
 
 
-def write_output(path: Path | None, data: bytes | str) -> str:
+def _tmp_prefix(name: str, name_max: int) -> str:
+    """`.NAME.`, with NAME shortened (deterministically) when the temporary file's name would not fit."""
+    room = name_max - _TMP_EXTRA
+    while len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return f".{name}."
+
+
+def remove_stale(folder: Path, prefix: str) -> None:
+    """Remove the temporary files of killed writes of this target: exactly `PREFIX` + mkstemp's eight
+    characters + `.tmp`, and only those no live writer holds locked."""
+    if fcntl is None:
+        return
+    pattern = re.compile(re.escape(prefix) + _RANDOM + re.escape(_TMP_SUFFIX))
+    try:
+        entries = [entry for entry in os.scandir(folder) if pattern.fullmatch(entry.name)]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(entry.path)
+        except OSError:
+            pass  # locked: a write in progress
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _writing(target: Target, *, folder: bool = False) -> Iterator[None]:
+    """OS errors while writing `target` become one message naming it."""
+    try:
+        yield
+    except OSError as err:
+        where = (target.folder_shown or str(target.path.parent)) if folder else target.shown or str(target.path)
+        if err.errno == errno.ENXIO and not folder:
+            raise WriteError("is a FIFO that nobody is reading", path=where) from None
+        raise os_error(err, where, WriteError, doing="cannot write in this folder" if folder else "cannot write",
+                       after="" if target.special or folder else "; the old file is unchanged") from None
+
+
+def write_output(path: PathLike | None, data: bytes | str, *, inputs: Iterable[PathLike] = ()) -> str:
     """Write `data` atomically to `path`, or to standard output when `path` is None (a command's `-o`
     left out); returns the name to show in messages."""
     if path is None:
-        sys.stdout.buffer.write(data.encode("utf-8") if isinstance(data, str) else data)
-        sys.stdout.flush()
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            raise WriteError("cannot write: standard output is closed", path="<stdout>")
+        try:
+            sys.stdout.buffer.write(data.encode("utf-8") if isinstance(data, str) else data)
+            sys.stdout.flush()
+        except OSError as err:
+            raise os_error(err, "<stdout>", WriteError, doing="cannot write") from None
         return "<stdout>"
-    write_atomic(path, data)
-    return str(path)
+    write_atomic(path, data, inputs=inputs)
+    return os.fspath(path)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the example workspace, a CLI runner, and the tools .ci/run installs."""
+"""Shared fixtures: the example workspace, a CLI runner, and the real tools the tests need."""
 
 from __future__ import annotations
 
@@ -35,11 +35,15 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def require_tool(path: str | None, what: str) -> str:
-    """A real component the tests need: skipped on a developer's machine without it, a failure on CI."""
+CI_INSTALLS = ".ci/run installs it (see README, 'Running the tests')"
+
+
+def require_tool(path: str | None, what: str, how: str = CI_INSTALLS) -> str:
+    """A real component the tests need: skipped on a developer's machine without it, a failure on CI.
+    `how` says where it comes from."""
     if path and Path(path).exists():
         return path
-    message = f"{what} is not installed; .ci/run installs it (see README, 'Running the tests')"
+    message = f"{what} is not installed; {how}"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

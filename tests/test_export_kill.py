@@ -51,3 +51,57 @@ def test_sigkill_never_leaves_a_mixed_file(tmp_path: Path, target: str) -> None:
         assert found in (hashlib.sha256(old).hexdigest(), new), f"run {run}, PRESSCTL_KILL_SEED={seed}"
         seen.add("new" if found == new else "old")
     assert seen  # the runs happened; which states they hit depends on timing
+
+
+def _manifest_in_step(folder: Path) -> list[str]:
+    """The files the manifest records, after checking that every record's sha256 is the file's."""
+    import json
+
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        return []
+    records = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    for record in records:
+        assert _digest(folder / record["file"]) == record["sha256"], record["file"]
+    return [record["file"] for record in records]
+
+
+@pytest.mark.slow
+def test_sigkill_never_leaves_the_manifest_out_of_step(tmp_path: Path) -> None:
+    """Each run changes every file (the book alternates between two versions); a kill at any moment
+    leaves a manifest whose every record is true of its file."""
+    books = [generate_book(6_000), generate_book(6_000).replace("Reporter", "Editor")]
+    (tmp_path / "pressctl.toml").write_text("".join(
+        f'[[export]]\nname = "{to}"\nwhat = "contacts"\nto = "{to}"\noutput = "exports/all.{to}"\n\n'
+        for to in ("csv", "vcard", "json", "brevo")), encoding="utf-8")
+    command = [sys.executable, "-m", "pressctl", "export", "--all"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    book = tmp_path / "contacts.yaml"
+    book.write_text(books[0], encoding="utf-8")
+    started = time.monotonic()
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
+    duration = time.monotonic() - started
+    folder = tmp_path / "exports"
+    assert len(_manifest_in_step(folder)) == 4
+    seed = int(os.environ.get("PRESSCTL_KILL_SEED", time.time_ns()))
+    rng = random.Random(seed)
+    for run in range(RUNS):
+        book.write_text(books[(run + 1) % 2], encoding="utf-8")
+        first = os.stat(folder / "all.csv").st_ino
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        if run % 2:
+            time.sleep(duration * rng.uniform(0.5, 1.1))  # loading the book is the first half
+        else:  # the sharpest moment: just after the first file is replaced, before the others
+            while process.poll() is None and os.stat(folder / "all.csv").st_ino == first:
+                pass
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        try:
+            _manifest_in_step(folder)
+        except AssertionError as err:
+            raise AssertionError(f"run {run}, PRESSCTL_KILL_SEED={seed}: {err}") from None
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert len(_manifest_in_step(folder)) == 4
+    assert sorted(p.name for p in folder.iterdir()) == [  # the killed runs' temporary files are gone
+        "all.brevo", "all.csv", "all.json", "all.vcard", "manifest.json"]

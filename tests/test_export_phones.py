@@ -170,3 +170,64 @@ def test_a_call_abroad_from_israel_is_not_read_as_a_national_number() -> None:
     # 019 is one of Israel's international prefixes: this is +1 9123456, which is not a valid number.
     assert PhoneResolver().e164("01919123456", "IL") is None
     assert PhoneResolver().e164("03-123-4567", "IL") == "+97231234567"
+
+
+PLAN_TYPE_BOOK = """\
+version: 1
+defaults: {region: NL}
+contacts:
+  - id: mobile-untyped
+    name: Mobile Untyped
+    email: m@example.org
+    phones: ["06 51280210"]
+  - id: landline-untyped
+    name: Landline Untyped
+    email: l@example.org
+    phones: ["+31 20 555 0188"]
+  - id: declared
+    name: Declared Home
+    email: d@example.org
+    phones: [{number: "+31 6 51280211", type: home}]
+  - id: both-untyped
+    name: Both Untyped
+    email: b@example.org
+    phones: ["+49 30 901820", "+49 1512 3456789"]
+"""
+
+
+def _plan_book(tmp_path: Path):
+    path = tmp_path / "contacts.yaml"
+    path.write_text(PLAN_TYPE_BOOK, encoding="utf-8")
+    return open_book(path)
+
+
+def test_a_number_without_a_type_goes_to_the_mobile_column_when_the_plan_says_mobile(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    data = export_contacts(_plan_book(tmp_path), "brevo").data.decode("utf-8")
+    rows = {row["EXT_ID"]: row for row in csv.DictReader(io.StringIO(data), delimiter=";")}
+    assert (rows["mobile-untyped"]["SMS"], rows["mobile-untyped"]["LANDLINE_NUMBER"]) == ("+31651280210", "")
+    assert (rows["landline-untyped"]["SMS"], rows["landline-untyped"]["LANDLINE_NUMBER"]) == ("", "+31205550188")
+    # A declared type wins over the numbering plan.
+    assert (rows["declared"]["SMS"], rows["declared"]["LANDLINE_NUMBER"]) == ("", "+31651280211")
+    assert (rows["both-untyped"]["SMS"], rows["both-untyped"]["LANDLINE_NUMBER"]) == ("+4915123456789",
+                                                                                    "+4930901820")
+    data = export_contacts(_plan_book(tmp_path), "constant-contact").data.decode("utf-8")
+    rows = {row["Email Address"]: row for row in csv.DictReader(io.StringIO(data))}
+    assert rows["m@example.org"]["Phone Number - Mobile"] == "+31651280210"
+    data = export_contacts(_plan_book(tmp_path), "outlook").data.decode("utf-8-sig")
+    rows = {row["E-mail Address"]: row for row in csv.DictReader(io.StringIO(data))}
+    assert (rows["m@example.org"]["Mobile Phone"], rows["l@example.org"]["Other Phone"]) == ("+31651280210",
+                                                                                            "+31205550188")
+
+
+@pytest.mark.parametrize(("target", "mobile_marker"), [
+    ("vcard", b"TYPE=cell:tel:+31651280210"),
+    ("google", b"Mobile,+31651280210"),
+])
+def test_every_target_with_a_mobile_column_uses_the_plan_type(tmp_path: Path, target: str,
+                                                               mobile_marker: bytes) -> None:
+    result = export_contacts(_plan_book(tmp_path), target)
+    assert mobile_marker in result.data
+    assert not any("mobile-untyped" in warning for warning in result.warnings)

@@ -226,7 +226,7 @@ def test_letterhead_logo(workspace: Path, runner) -> None:  # type: ignore[no-un
 
 @pytest.mark.parametrize(("toml", "expected"), [
     ('[render]\npaper = "A5"\n', "error: pressctl.toml: `render.paper` is 'A5'; it must be \"a4\" or \"letter\"\n"),
-    ('[render]\npapier = "a4"\n', "error: pressctl.toml: unknown key `render.papier`\n  hint: did you mean "
+    ('[render]\npapier = "a4"\n', "error: pressctl.toml:74: unknown key `render.papier`\n  hint: did you mean "
                                   "`render.paper`?\n"),
 ])
 def test_bad_paper_is_a_configuration_error(workspace: Path, runner, toml: str, expected: str) -> None:  # type: ignore[no-untyped-def]

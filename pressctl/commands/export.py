@@ -7,6 +7,7 @@ import typer
 
 from pressctl.cli_support import handles_errors
 from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption, OutputOption
+from pressctl.config import DEFAULT_CONFIG
 from pressctl.export import CONTACT_TARGETS, RELEASE_TARGETS
 
 app = typer.Typer(help="Write contact lists and release campaigns in the formats mailing tools import.",
@@ -32,6 +33,8 @@ def export(
     config: ConfigOption = None,
     lock_timeout: Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another run.")]
     = 60.0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Jobs: print their warnings (always kept in "
+                                          "the manifest).")] = False,
 ) -> None:
     """Write contact lists and release campaigns; with --job or --all, run the jobs in pressctl.toml
     silently (for cron and CI)."""
@@ -42,11 +45,11 @@ def export(
     if not job and not all_jobs:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
-    from pressctl.config import DEFAULT_CONFIG
     from pressctl.export.jobs import run_jobs
 
     run = run_jobs(config or DEFAULT_CONFIG, names=None if all_jobs else list(job or []), lock_timeout=lock_timeout)
-    _warn(run.warnings)
+    if verbose:
+        _warn(run.warnings)
     run.check()
 
 
@@ -73,7 +76,7 @@ def export_contacts(
     result = export_contacts(book, to, Selection(tuple(lists or ()), tuple(exclude_lists or ()), language))
     from pressctl.atomic import write_output
 
-    where = write_output(output, result.data)
+    where = write_output(output, result.data, inputs=(contacts, DEFAULT_CONFIG))
     _warn(result.warnings)
     typer.echo(summary(result, where), err=True)
 
@@ -95,5 +98,5 @@ def export_release(
     result = build(release, to, lists=tuple(lists or ()), contacts=contacts, config=config)
     from pressctl.atomic import write_output
 
-    write_output(output, result.data)
+    write_output(output, result.data, inputs=(release, contacts, config or DEFAULT_CONFIG))
     _warn(result.warnings)

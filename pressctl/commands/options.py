@@ -16,8 +16,9 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Settings and export jobs [default: ./pressctl.toml]."),
 ]
+# Text, not Path: Path("") is "." and Path("out/") is "out", and the writer must see what was typed.
 OutputOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--output", "-o", help="Write here instead of standard output."),
 ]
 

@@ -40,10 +40,13 @@ def register(app: typer.Typer) -> None:
 
 
 def render(
-    release: Annotated[Path, typer.Argument(help="The release, e.g. releases/2024-06-26-deal.md.")],
+    releases: Annotated[list[Path], typer.Argument(
+        help="The release, e.g. releases/2024-06-26-deal.md; several (releases/*.md) with -o FOLDER/.",
+        metavar="RELEASE...")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write here instead of standard output; for a merge, a folder (DIR/).")] = None,
+        "--output", "-o", help="Write here instead of standard output; a folder (DIR/) for a merge or for "
+                               "several releases.")] = None,
     contacts: ContactsOption = DEFAULT_CONTACTS,
     templates: TemplatesOption = None,
     config: ConfigOption = None,
@@ -51,48 +54,105 @@ def render(
     audience: Annotated[list[str] | None, typer.Option(
         "--audience", help="Merge: one message per contact on this list (repeatable).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Merge: one message per contact id, comma-separated.")] = None,
-    mbox: Annotated[Path | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
+    mbox: Annotated[str | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
 ) -> None:
     """Render a release as text, HTML, e-mail (.eml) or PDF; with --audience or --to, one e-mail per recipient.
 
-    Nothing is ever sent.
+    Several releases go one file each into -o FOLDER/ (NAME.txt, .html, .eml or .pdf), or as text one
+    after another to standard output. Nothing is ever sent.
     """
-    from pressctl.atomic import write_output
+    from pressctl.config import DEFAULT_CONFIG
     from pressctl.contacts.load import open_book
     from pressctl.errors import UsageError
-    from pressctl.render import load_config, load_release, render_email, render_html, render_text
+    from pressctl.render import load_config, load_release
 
-    # `-o outbox/` names a folder even before it exists: a merge into it.
+    # `-o outbox/` names a folder even before it exists.
     folder = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
     target = Path(output) if output is not None else None
     merging = bool(audience or to or mbox)
+    templates_folder = templates or Path("templates")
+    overrides = tuple(templates_folder.rglob("*")) if templates_folder.is_dir() else ()
+    inputs = (*releases, contacts, config or DEFAULT_CONFIG, *overrides)  # never written over
     if merging and fmt is not Format.eml:
         raise UsageError("--audience, --to and --mbox make e-mails: add --format eml")
     if mbox and output:
         raise UsageError("give either -o DIR or --mbox FILE, not both")
-    loaded = load_release(release)
+    several = len(releases) > 1
+    if several:
+        _refuse_several(releases, fmt, output, folder, merging)
+    loaded = [load_release(release) for release in releases]
     settings = load_config(config)
-    _warn_untranslated(loaded.language)
+    for language in dict.fromkeys(release.language for release in loaded):
+        _warn_untranslated(language)
     book = open_book(contacts)
-    if merging or (fmt is Format.eml and folder):
+    if merging or (fmt is Format.eml and folder and not several):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
-        _merge(loaded, book, settings, audience or [], ids, target, mbox, templates, sender)
+        _merge(loaded[0], book, settings, audience or [], ids, target, mbox, templates, sender, inputs)
         return
-    if folder:
+    if folder and not several:
         raise UsageError(f"{output} is a folder: give a file name, or use --format eml to merge into it")
+    if fmt is Format.pdf and target is None and sys.stdout.isatty():
+        raise UsageError("a PDF is not for the terminal: add -o FILE.pdf")
+    documents = [_document(release, book, settings, fmt, templates, sender) for release in loaded]
+    if target is None or not folder:
+        from pressctl.atomic import write_output
+
+        write_output(target, b"\f\n".join(documents), inputs=inputs)
+        return
+    _write_each(target, releases, documents, fmt, inputs)
+
+
+def _refuse_several(releases: list[Path], fmt: Format, output: str | None, folder: bool, merging: bool) -> None:
+    from pressctl.errors import UsageError
+
+    count = len(releases)
+    if merging:
+        raise UsageError(f"a merge renders one release; {count} were given", hint="name the release to merge")
+    if output is not None and not folder:
+        raise UsageError(f"{count} releases make {count} files, and -o {output} names one",
+                         hint="give a folder, e.g. -o rendered/, for one file per release")
+    if output is None and fmt is not Format.text:
+        raise UsageError(f"{count} releases make {count} {fmt.value} documents, which cannot share standard output",
+                         hint="give a folder, e.g. -o rendered/, for one file per release")
+    names: dict[str, Path] = {}
+    for release in releases:
+        if release.stem in names:
+            raise UsageError(f"{names[release.stem]} and {release} would both be written as {release.stem}.*",
+                             hint="render them into different folders")
+        names[release.stem] = release
+
+
+def _document(release: "Release", book: "ContactBook", settings: "Config", fmt: Format, templates: Path | None,
+              sender: str | None) -> bytes:
+    from pressctl.render import render_email, render_html, render_text
+
     if fmt is Format.text:
-        data: bytes = render_text(loaded, book, settings, templates=templates).encode("utf-8")
-    elif fmt is Format.html:
-        data = render_html(loaded, book, settings, templates=templates).encode("utf-8")
-    elif fmt is Format.pdf:
+        return render_text(release, book, settings, templates=templates).encode("utf-8")
+    if fmt is Format.html:
+        return render_html(release, book, settings, templates=templates).encode("utf-8")
+    if fmt is Format.pdf:
         from pressctl.render.pdf import render_pdf
 
-        if target is None and sys.stdout.isatty():
-            raise UsageError("a PDF is not for the terminal: add -o FILE.pdf")
-        data = render_pdf(loaded, book, settings, templates=templates)
-    else:
-        data = render_email(loaded, book, settings, templates=templates, sender=sender)
-    write_output(target, data)
+        return render_pdf(release, book, settings, templates=templates)
+    return render_email(release, book, settings, templates=templates, sender=sender)
+
+
+_EXTENSIONS = {Format.text: "txt", Format.html: "html", Format.eml: "eml", Format.pdf: "pdf"}
+
+
+def _write_each(folder: Path, releases: list[Path], documents: list[bytes], fmt: Format,
+                inputs: "tuple[Path, ...]") -> None:
+    """One file per release, `FOLDER/NAME.EXT`, every one rendered before the first is written."""
+    from pressctl.atomic import write_atomic
+    from pressctl.errors import UsageError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError("is a file, not a folder", path=str(folder)) from None
+    for release, data in zip(releases, documents, strict=True):
+        write_atomic(folder / f"{release.stem}.{_EXTENSIONS[fmt]}", data, inputs=inputs)
+    typer.echo(f"Wrote {len(documents)} releases to {folder}/", err=True)
 
 
 def _warn_untranslated(language: str) -> None:
@@ -104,17 +164,22 @@ def _warn_untranslated(language: str) -> None:
 
 
 def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],
-           output: Path | None, mbox: Path | None, templates: Path | None, sender: str | None) -> None:
+           output: Path | None, mbox: str | None, templates: Path | None, sender: str | None,
+           inputs: "tuple[Path, ...]") -> None:
     from pressctl.errors import UsageError
     from pressctl.render.merge import merge_messages, plan_merge, write_folder, write_mbox
 
     if output is None and mbox is None:
         raise UsageError("a merge writes one file per recipient: add -o DIR or --mbox FILE")
+    if mbox is not None:
+        from pressctl.atomic import check_output
+
+        check_output(mbox, inputs)  # before any message is rendered
     plan = plan_merge(release, book, audience=audience, to=ids)
     messages = merge_messages(release, book, config, plan.recipients, templates=templates, sender=sender)
     with _progress(len(plan.recipients)) as advance:
         if mbox is not None:
-            written = write_mbox(mbox, messages, advance)
+            written = write_mbox(Path(mbox), messages, advance)
         else:
             assert output is not None  # refused above when neither is given
             written = write_folder(output, messages, advance, ids=[contact.id for contact in plan.recipients])

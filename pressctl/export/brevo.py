@@ -22,7 +22,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         phones = ctx.phones(contact)
         mobile = first_of(phones, "mobile")
         landline = first_of(phones, "work", "home", "other")
-        ctx.no_column(len(phones) - (mobile is not None) - (landline is not None))
+        ctx.no_column(contact, len(phones) - (mobile is not None) - (landline is not None))
         given, family = split_name(contact)
         rows.append((contact.email or "", given, family, ctx.number(contact, mobile),
                      ctx.number(contact, landline), contact.id, contact.role or "", contact.organisation or "",

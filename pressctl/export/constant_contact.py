@@ -26,7 +26,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         for phone in phones:
             first.setdefault(phone.type, phone)
         chosen = [first.get(kind) for kind in PHONE_COLUMNS]
-        ctx.no_column(len(phones) - sum(p is not None for p in chosen))
+        ctx.no_column(contact, len(phones) - sum(p is not None for p in chosen))
         given, family = split_name(contact)
         row = (contact.email or "", given, family, contact.role or "", contact.organisation or "",
                *(ctx.number(contact, p) for p in chosen))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any, NamedTuple
@@ -42,6 +42,7 @@ class PhoneResolver:
 
         # (number, region) -> (E.164, extension or None), or None when the number does not resolve
         self._cache: dict[tuple[str, str | None], tuple[str, str | None] | None] = {}
+        self._plan_types: dict[str, str] = {}  # E.164 -> mobile or other, for numbers without a type
 
     def e164(self, number: str, region: str | None) -> str | None:
         resolved = self.resolve(number, region)
@@ -59,6 +60,8 @@ class PhoneResolver:
         return value
 
     def phones(self, contact: Contact, unresolved: Counter[str] | None = None) -> list[ResolvedPhone]:
+        """The contact's valid numbers; one without a declared `type` takes its type from the numbering
+        plan (a mobile number is `mobile`, so it reaches a tool's mobile or SMS column)."""
         resolved = []
         region = contact.phone_region
         for phone in contact.phones:
@@ -67,8 +70,21 @@ class PhoneResolver:
                 if unresolved is not None:
                     unresolved["unresolved phone"] += 1
                 continue
-            resolved.append(ResolvedPhone(phone.type or "other", value[0], phone.label, value[1]))
+            kind = phone.type or self.plan_type(value[0])
+            resolved.append(ResolvedPhone(kind, value[0], phone.label, value[1]))
         return resolved
+
+    def plan_type(self, e164: str) -> str:
+        """`mobile` when the numbering plan says the number is a mobile one, else `other` (a fixed line, or
+        a plan such as +1's where fixed and mobile numbers cannot be told apart)."""
+        kind = self._plan_types.get(e164)
+        if kind is None:
+            import phonenumbers
+
+            number = phonenumbers.parse(e164)
+            kind = "mobile" if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE else "other"
+            self._plan_types[e164] = kind
+        return kind
 
 
 def _plain(number: str) -> str | None:
@@ -261,9 +277,16 @@ class ExportContext:
     left_out: Counter[str] = field(default_factory=Counter)
     # Contacts whose extension this target has no place for, in book order.
     extension_dropped: dict[str, None] = field(default_factory=dict)
+    # Contacts with a number left out, in book order: one that does not resolve, one without a column.
+    unresolved: dict[str, None] = field(default_factory=dict)
+    without_column: dict[str, None] = field(default_factory=dict)
 
     def phones(self, contact: Contact) -> list[ResolvedPhone]:
-        return self.resolver.phones(contact, self.left_out)
+        before = self.left_out["unresolved phone"]
+        phones = self.resolver.phones(contact, self.left_out)
+        if self.left_out["unresolved phone"] != before:
+            self.unresolved[contact.id] = None
+        return phones
 
     def number(self, contact: Contact, phone: ResolvedPhone | None) -> str:
         """The cell for `phone` in a target whose phone columns take E.164 only: the number without its
@@ -274,10 +297,11 @@ class ExportContext:
             self.extension_dropped[contact.id] = None
         return phone.e164
 
-    def no_column(self, count: int) -> None:
-        """`count` numbers have no column in this target."""
+    def no_column(self, contact: Contact, count: int) -> None:
+        """`count` of the contact's numbers have no column in this target."""
         if count > 0:
             self.left_out["phone without a column"] += count
+            self.without_column[contact.id] = None
 
     def limit(self, contact: Contact, column: str, value: str, limit: int, *, unit: str = "characters") -> str:
         if len(value) * (4 if unit == "bytes" else 1) <= limit:
@@ -294,13 +318,19 @@ class ExportContext:
     def warnings(self) -> list[str]:
         notes = []
         if count := self.left_out["unresolved phone"]:
-            notes.append(f"{count} phone number(s) that do not resolve were left out; "
-                         "run `pressctl contacts check`")
+            notes.append(f"{count} phone number(s) that do not resolve were left out, of contact(s) "
+                         f"{name_ids(self.unresolved)}; run `pressctl contacts check`")
         if count := self.left_out["phone without a column"]:
-            notes.append(f"{count} phone number(s) have no column in {self.target} and were left out")
+            notes.append(f"{count} phone number(s) have no column in {self.target} and were left out, of "
+                         f"contact(s) {name_ids(self.without_column)}")
         if self.extension_dropped:
-            ids = list(self.extension_dropped)
-            named = ", ".join(repr(i) for i in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
             notes.append(f"{self.target} has no place for a phone extension; the number went out without it "
-                         f"for contact(s) {named}")
+                         f"for contact(s) {name_ids(self.extension_dropped)}")
         return notes
+
+
+def name_ids(ids: Iterable[str], shown: int = 5) -> str:
+    """`'a', 'b', 'c', 'd', 'e' and 3 more`: whose, without a line of a thousand ids."""
+    ids = list(ids)
+    named = ", ".join(repr(i) for i in ids[:shown])
+    return named + (f" and {len(ids) - shown} more" if len(ids) > shown else "")

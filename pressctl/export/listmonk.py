@@ -8,6 +8,7 @@ from email.utils import formataddr
 from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.model import Contact
+from pressctl.export.attributes import extension_values
 from pressctl.export.csvfile import Dialect, write_csv
 from pressctl.export.fields import ExportContext, ResolvedPhone, primary
 
@@ -18,11 +19,12 @@ HEADER = ("email", "name", "attributes")
 
 
 def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
-    rows = [(contact.email or "", contact.name, attributes_json(contact, ctx.phones(contact))) for contact in contacts]
+    rows = [(contact.email or "", contact.name, attributes_json(contact, ctx.phones(contact), ctx.book_file))
+            for contact in contacts]
     return write_csv(HEADER, rows, Dialect())
 
 
-def attributes(contact: Contact, phones: list[ResolvedPhone]) -> dict[str, Any]:
+def attributes(contact: Contact, phones: list[ResolvedPhone], book_file: str = "") -> dict[str, Any]:
     """The subscriber's attributes: every field listmonk has no column for, empty ones left out."""
     main = primary(phones)
     found: dict[str, Any] = {
@@ -35,18 +37,18 @@ def attributes(contact: Contact, phones: list[ResolvedPhone]) -> dict[str, Any]:
         "languages": list(contact.languages),
         "lists": list(contact.lists),
         "timezone": contact.timezone,
-        **contact.extensions,
+        **extension_values(contact, book_file),
     }
     return {key: value for key, value in found.items() if value not in (None, "", [], {})}
 
 
-def attributes_json(contact: Contact, phones: list[ResolvedPhone]) -> str:
+def attributes_json(contact: Contact, phones: list[ResolvedPhone], book_file: str = "") -> str:
     """`attributes` as JSON with sorted keys and no spaces, so the same contact always gives the same
     bytes. Without extensions the keys are known, and the text is put together directly: json.dumps
     with sort_keys cost more than the rest of a row. tests/test_export_contacts.py holds the two equal."""
     if contact.extensions:
-        return json.dumps(attributes(contact, phones), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                          default=str)
+        return json.dumps(attributes(contact, phones, book_file), ensure_ascii=False, sort_keys=True,
+                          separators=(",", ":"), allow_nan=False)
     main = primary(phones)
     fields = []
     if contact.languages:

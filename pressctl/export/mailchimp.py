@@ -26,7 +26,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     for contact in contacts:
         phones = ctx.phones(contact)
         main = primary(phones)
-        ctx.no_column(len(phones) - (main is not None))
+        ctx.no_column(contact, len(phones) - (main is not None))
         given, family = split_name(contact)
         text = (given, family, contact.organisation or "", contact.role or "", ", ".join(contact.languages))
         if max(map(len, text)) * 4 > TEXT_FIELD_BYTES:  # some value may be too long in UTF-8: measure

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,24 +25,53 @@ class Entry:
     left_out: dict[str, int]
     warnings: tuple[str, ...]
 
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
     def record(self) -> dict[str, Any]:
         return {"file": self.file.name, "job": self.job, "what": self.what, "to": self.to, "rows": self.rows,
-                "bytes": len(self.data), "sha256": hashlib.sha256(self.data).hexdigest(),
-                "left_out": self.left_out, "warnings": list(self.warnings)}
+                "bytes": len(self.data), "sha256": self.sha256, "left_out": self.left_out,
+                "warnings": list(self.warnings)}
 
 
-def update_manifests(entries: list[Entry]) -> None:
-    """Add `entries` to the manifest of each folder they were written to, keeping the other files' records
-    (jobs run one at a time also share a dated folder). No timestamps: same files, same manifest."""
-    by_folder: dict[Path, list[Entry]] = {}
-    for entry in entries:
-        by_folder.setdefault(entry.file.parent, []).append(entry)
-    for folder, new in by_folder.items():
-        path = folder / MANIFEST_NAME
-        records = {record["file"]: record for record in _existing(path)}
-        records.update((entry.file.name, entry.record()) for entry in new)
-        document = {"files": [records[name] for name in sorted(records)]}
-        write_atomic(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+class Manifests:
+    """The manifests of the folders a run writes to, kept in step with the files in two steps:
+    `withdraw` drops the records of the files about to change before any is replaced, and `record`
+    adds the new ones once they are in place. A run killed between the two leaves a manifest that
+    says nothing about those files rather than something false; the next run records them.
+    No timestamps: same files, same manifest."""
+
+    def __init__(self, entries: Iterable[Entry], inputs: Iterable[Path] = ()) -> None:
+        self.inputs = tuple(inputs)  # never written over, even through a link named manifest.json
+        self.folders: dict[Path, dict[str, dict[str, Any]]] = {}
+        for entry in entries:
+            folder = entry.file.parent
+            if folder not in self.folders:
+                self.folders[folder] = {record["file"]: record for record in _existing(folder / MANIFEST_NAME)}
+
+    def changing(self, entry: Entry) -> bool:
+        """Whether writing `entry` changes what its folder's manifest says."""
+        return self.folders[entry.file.parent].get(entry.file.name) != entry.record()
+
+    def withdraw(self, entries: Iterable[Entry]) -> None:
+        """Drop the records of `entries` and write the manifest (also when nothing was dropped: a manifest
+        that cannot be written stops the files before they are replaced)."""
+        self._update(entries, lambda records, entry: records.pop(entry.file.name, None))
+
+    def record(self, entries: Iterable[Entry]) -> None:
+        self._update(entries, lambda records, entry: records.__setitem__(entry.file.name, entry.record()))
+
+    def _update(self, entries: Iterable[Entry], change: Any) -> None:
+        touched: dict[Path, None] = {}
+        for entry in entries:
+            change(self.folders[entry.file.parent], entry)
+            touched[entry.file.parent] = None
+        for folder in touched:
+            records = self.folders[folder]
+            document = {"files": [records[name] for name in sorted(records)]}
+            write_atomic(folder / MANIFEST_NAME, json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+                         inputs=self.inputs)
 
 
 def _existing(path: Path) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from pressctl.contacts.model import Contact
+from pressctl.export.attributes import extension_values
 from pressctl.export.csvfile import Dialect, write_csv
 from pressctl.export.fields import ExportContext, ResolvedPhone, primary
 
@@ -33,13 +34,13 @@ def _tel(phone: ResolvedPhone) -> str:
 def json_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     """Laid out exactly as json.dumps(records, indent=2) would, but written directly: with `indent`,
     json falls back to its pure-Python encoder, which made this the slowest target."""
-    records = [_json_record(contact, ctx.phones(contact)) for contact in contacts]
+    records = [_json_record(contact, ctx.phones(contact), ctx.book_file) for contact in contacts]
     if not records:
         return b"[]\n"
     return ("[\n" + ",\n".join(records) + "\n]\n").encode("utf-8")
 
 
-def _json_record(contact: Contact, phones: list[ResolvedPhone]) -> str:
+def _json_record(contact: Contact, phones: list[ResolvedPhone], book_file: str) -> str:
     main = primary(phones)
     phone_array = _array([f'{{\n{_IN4}"type": {_text(p.type)},\n{_IN4}"number": {_text(p.e164)},\n'
                           f'{_IN4}"label": {_text(p.label)},\n{_IN4}"extension": {_text(p.extension)}\n{_IN3}}}'
@@ -49,7 +50,7 @@ def _json_record(contact: Contact, phones: list[ResolvedPhone]) -> str:
             f'{_IN2}"email": {_text(contact.email)},\n{_IN2}"phone": {_text(main.e164 if main else None)},\n'
             f'{_IN2}"phones": {phone_array},\n{_IN2}"languages": {_text_array(contact.languages)},\n'
             f'{_IN2}"lists": {_text_array(contact.lists)},\n{_IN2}"timezone": {_text(contact.timezone)},\n'
-            f'{_IN2}"attributes": {_attributes(contact)}\n{_IN}}}')
+            f'{_IN2}"attributes": {_attributes(contact, book_file)}\n{_IN}}}')
 
 
 _IN, _IN2, _IN3, _IN4 = "  ", "    ", "      ", "        "
@@ -73,8 +74,8 @@ def _array(items: list[str]) -> str:
     return "[\n" + ",\n".join(f"{_IN3}{item}" for item in items) + f"\n{_IN2}]"
 
 
-def _attributes(contact: Contact) -> str:
+def _attributes(contact: Contact, book_file: str) -> str:
     if not contact.extensions:
         return "{}"
-    nested = json.dumps(dict(contact.extensions), ensure_ascii=False, indent=2, default=str)
+    nested = json.dumps(extension_values(contact, book_file), ensure_ascii=False, indent=2, allow_nan=False)
     return nested.replace("\n", "\n" + _IN2)

@@ -42,7 +42,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         for phone in ctx.phones(contact):
             free = next((slot for slot in _PHONE_SLOTS[phone.type] if not cells[slot]), None)
             if free is None:
-                ctx.no_column(1)
+                ctx.no_column(contact, 1)
             else:
                 cells[free] = ctx.number(contact, phone)
         rows.append(cells)

@@ -159,28 +159,67 @@ class _Builder:
             return None
 
     def embargo(self) -> datetime | None:
+        """The embargo as an aware date-time: ISO 8601 with an offset (`2024-06-26T06:00:00+02:00`) or a
+        local time and an IANA zone (`2024-06-26T06:00 Europe/Amsterdam`), which keeps the zone's name.
+        A wall-clock time the clocks skip or pass twice is refused: no one can tell which instant was meant."""
+        from datetime import UTC
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         value = self.data.get("embargo")
+        example = "2024-06-26T06:00:00+02:00 or 2024-06-26T06:00 Europe/Amsterdam"
+        latest = datetime(9999, 12, 30, tzinfo=UTC)  # room for a tool's rounding up, a day ahead at most
+
+        def refuse(code: str, problem: str) -> datetime | None:
+            self.add(code, f"`embargo` {problem}", ("embargo",))
+            return None
+
         if value is None:
             return None
         if isinstance(value, datetime):
             moment = value
         elif isinstance(value, date):
-            self.add("R005", "`embargo` needs a time and a time zone, e.g. 2024-06-26T06:00:00+02:00", ("embargo",))
-            return None
+            return refuse("R005", f"needs a time and a time zone, e.g. {example}")
         elif isinstance(value, str):
+            text, _, zone_name = value.strip().rpartition(" ")
+            if not text:
+                text, zone_name = zone_name, ""
             try:
-                moment = datetime.fromisoformat(value.strip())
+                moment = datetime.fromisoformat(text.strip())
             except ValueError:
-                self.add("R011", f"`embargo` is {value!r}, not an ISO 8601 date-time such as "
-                                 "2024-06-26T06:00:00+02:00", ("embargo",))
-                return None
+                return refuse("R011", f"is {value!r}, not an ISO 8601 date-time such as {example}")
+            if zone_name:
+                try:
+                    zone = ZoneInfo(zone_name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    return refuse("R011", f"{value!r}: {zone_name!r} is not an IANA time zone such as "
+                                          "Europe/Amsterdam or Asia/Jakarta")
+                wall = moment.replace(tzinfo=None)
+                if moment.tzinfo is not None and moment.utcoffset() != wall.replace(tzinfo=zone).utcoffset():
+                    return refuse("R011", f"{value!r}: the offset is not {zone_name}'s at that time; give the "
+                                          "zone or the offset, not both")
+                earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+                try:
+                    skipped = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+                except OverflowError:
+                    skipped = False  # at the end of the calendar: refused as too far ahead below
+                if skipped or earlier.utcoffset() != later.utcoffset():
+                    offset = (later if skipped else earlier).isoformat()[19:]
+                    what = "does not exist" if skipped else "happens twice"
+                    return refuse("R011", f"{value!r}: {wall:%H:%M} {what} in {zone_name} that night (the clocks "
+                                          f"change); write the offset instead, e.g. {wall.isoformat()}{offset}")
+                moment = earlier
         else:
-            self.add("R011", f"`embargo` must be a date-time, not {_describe(value)}", ("embargo",))
-            return None
+            return refuse("R011", f"must be a date-time, not {_describe(value)}")
         if moment.tzinfo is None or moment.utcoffset() is None:
-            self.add("R005", f"`embargo` {moment.isoformat()} has no time zone: add the offset, "
-                             f"e.g. {moment.isoformat()}+02:00", ("embargo",))
-            return None
+            return refuse("R005", f"{moment.isoformat()} has no time zone: add the offset or the zone, e.g. "
+                                  f"{moment.isoformat()}+02:00 or {moment.isoformat()} Europe/Amsterdam")
+        try:
+            too_late = moment.astimezone(UTC) > latest
+        except OverflowError:
+            too_late = True
+        if too_late:
+            return refuse("R011", f"{value} is too far ahead to schedule (after {latest:%Y-%m-%d} UTC); "
+                                  "write the real date")
         return moment
 
     def language(self) -> str:

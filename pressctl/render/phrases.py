@@ -52,13 +52,19 @@ class Phrases:
 
     def moment(self, when: datetime) -> str:
         """An embargo time with its offset, e.g. "26 June 2024, 06:00 (UTC+02:00)"."""
+        from zoneinfo import ZoneInfo
+
         from babel.dates import format_time
 
         offset = when.utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset is not None else 0
         sign = "+" if minutes >= 0 else "-"
         zone = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-        return f"{self.long_date(when.date())}, {format_time(when, 'HH:mm', locale=self.locale)} ({zone})"
+        # An embargo written with an IANA zone also shows the zone's abbreviation ("10:00 CEST (UTC+02:00)");
+        # some zones have none but their offset ("+07"), which the bracket already says.
+        name = when.tzname() if isinstance(when.tzinfo, ZoneInfo) else None
+        shown = f" {name}" if name and name[0] not in "+-" and name != "UTC" else ""
+        return f"{self.long_date(when.date())}, {format_time(when, 'HH:mm', locale=self.locale)}{shown} ({zone})"
 
     @property
     def quote_marks(self) -> tuple[str, str]:
