@@ -60,16 +60,42 @@ def fix_text(result: LoadResult, findings: list[Finding]) -> FixResult:
         if span is None:
             continue
         start, end, style = span
-        edits.append((start, end, quote_scalar(finding.fix, style, force_quotes=finding.code == "P008")))
+        replacement = quote_scalar(finding.fix, style, force_quotes=finding.code == "P008")
+        if style in ("|", ">"):
+            block = _block_scalar_replacement(source.text[start:end], replacement)
+            if block is None:
+                continue  # left as it is, and still reported; every other fix goes ahead
+            replacement = block
+        edits.append((start, end, replacement))
         applied.append(finding)
-    text = source.text
-    for start, end, replacement in sorted(edits, reverse=True):
-        text = text[:start] + replacement + text[end:]
+    text = _replace_spans(source.text, edits)
     original = ("\ufeff" if source.had_bom else "") + source.text
     fixed = bom + text
     if edits:
         _verify(source.text, text, applied)
     return FixResult(original, fixed, tuple(applied))
+
+
+def _replace_spans(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end) span replaced, in one pass: a book with thousands of fixes is
+    joined once, not copied once per fix."""
+    pieces, position = [], 0
+    for start, end, replacement in sorted(edits):
+        pieces += [text[position:start], replacement]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _block_scalar_replacement(written: str, quoted: str) -> str | None:
+    """A block scalar (`|` or `>`) spans its indicator line and its lines of text, up to and including
+    the line break: the fixed value goes on the indicator's line, quoted, and the break stays. None
+    when the indicator line also holds a comment, which the replacement would lose."""
+    header = written.split("\n", 1)[0]
+    if "#" in header:
+        return None
+    tail = re.search(r"\n\s*\Z", written)
+    return quoted + (tail.group() if tail else "")
 
 
 def quote_scalar(value: str, style: str | None, *, force_quotes: bool = False) -> str:

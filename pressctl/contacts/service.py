@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,14 +38,14 @@ def check_contacts(path: Path, *, select: list[str], ignore: list[str], fix: boo
         from pressctl.contacts.fix import fix_text
 
         outcome = fix_text(result, findings)
-        if outcome.changed:
+        if outcome.changed and not write:
             diff = outcome.diff(result.file)
-            if write:
-                data = outcome.fixed.encode("utf-8")
-                write_atomic(path, data)
-                fixed = len(outcome.applied)
-                applied = set(outcome.applied)
-                findings = [f for f in findings if f not in applied]
+        elif outcome.changed:
+            # A book that is a symbolic link is fixed where it lives: the link stays a link.
+            write_atomic(Path(os.path.realpath(path)), outcome.fixed.encode("utf-8"))
+            fixed = len(outcome.applied)
+            applied = set(outcome.applied)
+            findings = [f for f in findings if f not in applied]
     report = CheckReport("contacts check", (result.file,), tuple(findings), subjects)
     return CheckOutcome(report, fixed, diff)
 
