@@ -335,7 +335,7 @@ def _national_patterns() -> tuple[tuple[str, str, frozenset[int], re.Pattern[str
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
         general = metadata.general_desc if metadata is not None else None
-        if general is None or not general.national_number_pattern:
+        if metadata is None or general is None or not general.national_number_pattern:
             continue
         table.append((region, metadata.national_prefix or "", frozenset(general.possible_length or ()),
                       re.compile(general.national_number_pattern)))

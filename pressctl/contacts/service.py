@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -92,10 +90,11 @@ def rows_as_json(rows: list[ContactRow]) -> str:
 
 
 def rows_as_csv(rows: list[ContactRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "name", "organisation", "email", "numbers", "lists", "languages"])
-    for row in rows:
-        writer.writerow([row.id, row.name, row.organisation, row.email, "; ".join(row.numbers),
-                         "; ".join(row.lists), "; ".join(row.languages)])
-    return out.getvalue()
+    """The rows as CSV for a spreadsheet: cells defused against formula injection the way the
+    exports' are (pressctl.export.csvfile), numbers in a cell of their own kind."""
+    from pressctl.export.csvfile import Dialect, write_csv
+
+    header = ["id", "name", "organisation", "email", "numbers", "lists", "languages"]
+    cells = ([row.id, row.name, row.organisation, row.email, "; ".join(row.numbers), "; ".join(row.lists),
+              "; ".join(row.languages)] for row in rows)
+    return write_csv(header, cells, Dialect(spreadsheet=True), phone_columns=("numbers",)).decode("utf-8")
