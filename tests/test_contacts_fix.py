@@ -276,3 +276,50 @@ def test_diff_of_many_fixes_lists_each(tmp_path: Path) -> None:
     path.write_text("version: 1\ncontacts:\n" + contacts, encoding="utf-8")
     code, out, _ = run(str(path), "--diff")
     assert code == 1 and out.count("\n+    phone: ") == 300 and out.count("\n-    phone: ") == 300
+
+
+@st.composite
+def texts_and_edits(draw: st.DrawFn) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """Lines that are all different, and edits inside them that are all different too."""
+    count = draw(st.integers(1, 40))
+    lines = [f"{i}: {draw(st.text('ab #:', max_size=6))}\n" for i in range(count)]
+    text = "".join(lines)
+    edits, offset = [], 0
+    for i, line in enumerate(lines):
+        if draw(st.integers(0, 3)) == 0:
+            start = offset + draw(st.integers(0, len(line) - 1))
+            end = draw(st.integers(start, offset + len(line) - 1))
+            edits.append((start, end, f"~{i}~"))
+        offset += len(line)
+    return text, tuple(edits)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts_and_edits())
+def test_the_diff_made_from_the_edits_is_difflibs(case: tuple[str, tuple[tuple[int, int, str], ...]]) -> None:
+    import difflib
+
+    from pressctl.contacts.fix import _replace_spans, unified_diff
+
+    text, edits = case
+    fixed = _replace_spans(text, list(edits))
+    expected = "".join(difflib.unified_diff(text.splitlines(keepends=True), fixed.splitlines(keepends=True),
+                                            fromfile="a/x", tofile="b/x"))
+    assert unified_diff(text, edits, "a/x", "b/x") == expected
+
+
+def test_the_diff_applies_with_patch_also_without_a_final_line_break(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    patch = shutil.which("patch")
+    if patch is None:
+        pytest.skip("patch is not installed")
+    path = tmp_path / "contacts.yaml"
+    text = COMMENTED.rstrip("\n")
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run(str(path), "--diff")
+    assert code == 1 and out.endswith("\n\\ No newline at end of file\n")
+    (tmp_path / "fix.diff").write_text(out, encoding="utf-8")
+    subprocess.run([patch, "-s", str(path), str(tmp_path / "fix.diff")], check=True)
+    assert path.read_text(encoding="utf-8") == FIXED.rstrip("\n")
