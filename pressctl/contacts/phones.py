@@ -286,29 +286,13 @@ def _trunk_prefix_of(country_code: int) -> str:
     return (metadata.national_prefix if metadata is not None else None) or "0"
 
 
-@lru_cache(maxsize=4096)
 def _valid_elsewhere(text: str, region: str, hints: frozenset[str]) -> str:
     """`; valid as a GB number: set `region: GB`` for a national number that is valid in other regions.
 
     Regions whose national format is the number exactly as written come first. Among several numbers,
     one is named alone when it is the only one in a region the contact is tied to (`hints`), else the
     only one on the same continent as `region` (by the regions' time zones)."""
-    found: dict[str, tuple[bool, str]] = {}  # E.164 -> (written as that region writes it, region)
-    digits = re.sub(r"\D", "", text)
-    for other, prefix, lengths, pattern in _national_patterns():
-        national = digits[len(prefix):] if prefix and digits.startswith(prefix) else digits
-        # A cheap look at the length and the region's overall pattern first: parsing the number in
-        # all 245 regions would cost tens of milliseconds for every invalid number in the book.
-        if other == region or len(national) not in lengths or not pattern.fullmatch(national):
-            continue
-        parsed = parse(text, other)
-        if parsed is None or not phonenumbers.is_valid_number(parsed):
-            continue
-        e164 = canonical(parsed, "e164")
-        exact = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL) == text
-        home = phonenumbers.region_code_for_number(parsed) or other
-        if e164 not in found or (exact and not found[e164][0]):
-            found[e164] = (exact, home)
+    found = dict(_valid_in_other_regions(text, region))
     if not found:
         return ""
     if any(exact for exact, _ in found.values()):
@@ -326,6 +310,29 @@ def _valid_elsewhere(text: str, region: str, hints: frozenset[str]) -> str:
     listed = ", ".join(f"{home} ({_shown(e164)})" for e164, (_, home) in choices[:5])
     more = f" and {len(choices) - 5} more" if len(choices) > 5 else ""
     return f"; valid in {listed}{more}: set `region` on the contact to its country"
+
+
+@lru_cache(maxsize=4096)
+def _valid_in_other_regions(text: str, region: str) -> tuple[tuple[str, tuple[bool, str]], ...]:
+    """(E.164, (written exactly as that region writes it, the number's region)) for every region other
+    than `region` where the national number `text` is valid."""
+    found: dict[str, tuple[bool, str]] = {}
+    digits = re.sub(r"\D", "", text)
+    for other, prefix, lengths, pattern in _national_patterns():
+        national = digits[len(prefix):] if prefix and digits.startswith(prefix) else digits
+        # A cheap look at the length and the region's overall pattern first: parsing the number in
+        # all 245 regions would cost tens of milliseconds for every invalid number in the book.
+        if other == region or len(national) not in lengths or not pattern.fullmatch(national):
+            continue
+        parsed = parse(text, other)
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
+            continue
+        e164 = canonical(parsed, "e164")
+        exact = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL) == text
+        home = phonenumbers.region_code_for_number(parsed) or other
+        if e164 not in found or (exact and not found[e164][0]):
+            found[e164] = (exact, home)
+    return tuple(found.items())
 
 
 @lru_cache(maxsize=1)
