@@ -14,6 +14,7 @@ from pressctl.cli import app
 from tests.conftest import GOLDEN, REPO, UPDATE_GOLDEN, require_tool
 
 BAD = REPO / "tests" / "data" / "contacts-bad.yaml"
+IN_USE = REPO / "tests" / "data" / "contacts-in-use.yaml"
 
 
 def check(runner: CliRunner, *args: str) -> tuple[int, str, str]:
@@ -55,6 +56,18 @@ def test_golden_output(runner: CliRunner, fmt: str, monkeypatch: pytest.MonkeyPa
     code, out, _ = check(runner, BAD.name, "--format", fmt)
     assert code == 1
     golden = GOLDEN / "contacts" / f"check.{fmt}"
+    if UPDATE_GOLDEN:
+        golden.write_text(out, encoding="utf-8")
+    assert out == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_golden_output_of_the_numbers_and_addresses_found_in_use(runner: CliRunner, fmt: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(IN_USE.parent)
+    code, out, _ = check(runner, IN_USE.name, "--format", fmt)
+    assert code == 1
+    golden = GOLDEN / "contacts" / f"in-use.{fmt}"
     if UPDATE_GOLDEN:
         golden.write_text(out, encoding="utf-8")
     assert out == golden.read_text(encoding="utf-8")

@@ -323,3 +323,18 @@ def test_the_diff_applies_with_patch_also_without_a_final_line_break(tmp_path: P
     (tmp_path / "fix.diff").write_text(out, encoding="utf-8")
     subprocess.run([patch, "-s", str(path), str(tmp_path / "fix.diff")], check=True)
     assert path.read_text(encoding="utf-8") == FIXED.rstrip("\n")
+
+
+def test_the_book_found_in_use_fixes_to_its_golden_copy(tmp_path: Path) -> None:
+    """Every fixable finding of tests/data/contacts-in-use.yaml mended; what --fix must not guess stays."""
+    from tests.conftest import GOLDEN, REPO, UPDATE_GOLDEN
+
+    path = tmp_path / "contacts.yaml"
+    path.write_text((REPO / "tests" / "data" / "contacts-in-use.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run(str(path), "--fix", "--format", "json")
+    golden = GOLDEN / "contacts" / "in-use.fixed.yaml"
+    if UPDATE_GOLDEN:
+        golden.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+    assert err == f"Fixed 7 findings in {path}.\n"
+    assert code == 1 and [f["code"] for f in json.loads(out)["findings"]] == ["P003", "P003", "P011", "E003"]

@@ -192,6 +192,12 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
         if trunk is not None:
             return trunk
     if not valid:
+        if not written_international and text.startswith("00"):
+            # `00 31 …` read with a region whose international prefix is not 00 (KH dials 001):
+            # the writer meant +31 when that is the only valid reading.
+            idd = _double_zero(text, main, extension["ext"] if extension else None, style)
+            if idd.code == "P012":
+                return idd
         message = _invalid_message(text, parsed, declared_type)
         if not written_international and region:
             message += _valid_elsewhere(text, region, hints)
