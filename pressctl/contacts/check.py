@@ -40,6 +40,12 @@ CONTACT_RULES = {
         "out until it is fixed.",
         'contacts:\n  - {id: a, name: A, email: " press@example.org "}',
         "contacts:\n  - {id: a, name: A, email: press@example.org}"),
+    "P007": RuleDoc(
+        "Two contacts with one number are often one person entered twice. The same number with "
+        "another extension is another line, so extensions are compared too.",
+        'contacts:\n  - {id: a, name: A, phone: "+31 20 555 0188"}\n  - {id: b, name: B, phone: "+31 20 555 0188"}',
+        'contacts:\n  - {id: a, name: A, phone: "+31 20 555 0188 ext. 1"}\n'
+        '  - {id: b, name: B, phone: "+31 20 555 0188 ext. 2"}'),
 }
 
 # What one contact's check returns: its findings, id, address key (see MailAddress.key) and
