@@ -78,6 +78,7 @@ _LABEL = re.compile(r"\s*(?P<label>[^\W\d_]+\.?(?:\s[^\W\d_]+\.?)?)\s*:?\s*(?=[+
 # An extension as people write it: `x204`, `ext. 12`, `extension 12`, `;ext=12`, `#23`.
 _EXTENSION = re.compile(r"(?i)\s*(?:;\s*ext\s*=\s*|(?:ext(?:ension)?\.?|x|#)\s*)(?P<ext>\d{1,7})#?\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_PLAIN = re.compile(r"[^\d \t()+\-./]")
 
 # Besides `00` (most of the world), international prefixes that begin with 00: 000 (Kenya, Tanzania,
 # Uganda), 0011 (Australia), and the carrier-selected 001, 002, 005, 006, 007, 008, 009 (such as Hong
@@ -168,10 +169,14 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
         fixed = verdict.fix or rest
         return PhoneVerdict("P010", f"{text!r} has the label {label['label']!r} in the number; "
                             f"write the number alone ({fixed!r}) and the kind in `type`", fixed, verdict.e164)
-    extension = _EXTENSION.search(text)
+    # Most numbers hold only digits and separators: one look tells, before the extension and letters.
+    plain = _NOT_PLAIN.search(text) is None
+    extension = None if plain else _EXTENSION.search(text)
     main = text[: extension.start()] if extension else text
-    if _LETTER.search(main) and (vanity := _vanity(text, region)) is not None:
-        return vanity
+    if not plain and _LETTER.search(main):
+        vanity = _vanity(text, region)
+        if vanity is not None:
+            return vanity
     written_international = is_international(text)
     if not written_international and not region:
         if text.startswith("00"):
