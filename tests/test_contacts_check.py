@@ -388,7 +388,8 @@ def test_spaces_around_an_address_are_a_fixable_error(runner: CliRunner, tmp_pat
     assert '    email: "Press@example.org"\n' in path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("label", ["Tel: ", "Tel. ", "tel.", "Mob. ", "Mobile: ", "Tél. ", "Fax:"])
+@pytest.mark.parametrize("label", ["Tel: ", "Tel. ", "tel.", "Mob. ", "Mobile: ", "Tél. ", "Fax:", "Tel/Fax: ",
+                                   "Téléphone : ", "Mobile phone: ", "M ", "tel:", "Телефон: ", "هاتف: "])
 def test_a_label_in_the_number_is_a_fixable_warning(runner: CliRunner, tmp_path: Path, label: str) -> None:
     path = write(tmp_path, book(f'  - id: a\n    name: A\n    phone: "{label}+31 6 51280210"\n'))
     [finding] = only(runner, path)
@@ -444,3 +445,14 @@ def test_phone_helpers_for_render_print_and_link_the_extension() -> None:
     assert (shown.text, shown.tel_uri) == ("+1 202-555-0143 ext. 204", "tel:+12025550143;ext=204")
     assert phones.displayed("+31 6 51280210", None) == phones.DisplayedNumber("+31 6 51280210", "tel:+31651280210")
     assert phones.displayed("+31 6 1234", None) is None
+
+
+@pytest.mark.parametrize("value", ["1" + " " * 50_000 + "a", "1" + " \t" * 50_000 + "#", "a" * 100_000,
+                                   "Tel" + ":" * 100_000 + "+31 6 51280210"])
+def test_a_huge_hostile_number_is_refused_at_once(value: str) -> None:
+    from pressctl.contacts import phones
+
+    # Refused by length before any pattern looks at it: the label and extension patterns took
+    # quadratic time on such values (13 s for the first).
+    verdict = phones.judge(value, "NL", "international", None)
+    assert verdict.code == "P001" and "characters long" in verdict.message

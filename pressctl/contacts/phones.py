@@ -73,8 +73,10 @@ _PARSE_REASONS = {
     4: "it is too long",
 }
 
-# A label written before the number: one or two words of letters (any script), then `:` or `.`.
-_LABEL = re.compile(r"\s*(?P<label>[^\W\d_]+\.?(?:\s[^\W\d_]+\.?)?)\s*:?\s*(?=[+(\d])")
+# phonenumbers reads no more than this; longer values are refused before any pattern looks at them.
+MAX_NUMBER_LENGTH = 250
+# Where a number starts: what stands before it is a label when it holds a letter (see _label).
+_NUMBER_START = re.compile(r"[+(\d]")
 # An extension as people write it: `x204`, `ext. 12`, `extension 12`, `;ext=12`, `#23`.
 _EXTENSION = re.compile(r"(?i)\s*(?:;\s*ext\s*=\s*|(?:ext(?:ension)?\.?|x|#)\s*)(?P<ext>\d{1,7})#?\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -160,14 +162,16 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
     `hints` are regions the contact is known to be tied to (its other numbers, its mail domain, its
     time zone): they choose which region to suggest for a national number valid elsewhere."""
     text = number.strip()
-    label = _LABEL.match(text)
-    if label is not None:
-        rest = text[label.end():]
+    if len(text) > MAX_NUMBER_LENGTH:
+        return PhoneVerdict("P001", f"{text[:40]!r}… cannot be read as a phone number: it is "
+                            f"{len(text):,} characters long")
+    label, rest = _label(text)
+    if label:
         verdict = judge(rest, region, style, declared_type, hints)
         if verdict.code is not None and verdict.fix is None and RULES[verdict.code].severity is Severity.ERROR:
             return verdict  # the number itself is wrong: say that first
         fixed = verdict.fix or rest
-        return PhoneVerdict("P010", f"{text!r} has the label {label['label']!r} in the number; "
+        return PhoneVerdict("P010", f"{text!r} has the label {label!r} in the number; "
                             f"write the number alone ({fixed!r}) and the kind in `type`", fixed, verdict.e164)
     # Most numbers hold only digits and separators: one look tells, before the extension and letters.
     plain = _NOT_PLAIN.search(text) is None
@@ -223,9 +227,18 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
     return PhoneVerdict(None, e164=e164)
 
 
+def _label(text: str) -> tuple[str, str]:
+    """(`Tel`, `+31 …`) for `Tel: +31 …`: whatever stands before the first digit, `+` or `(` when it
+    holds a letter (any script): `Tel:`, `Mob.`, `tel.`, `Tel/Fax:`, `Téléphone :`. ("", text) when
+    there is none. One scan, no backtracking: the text may be anything the book holds."""
+    start = _NUMBER_START.search(text)
+    if start is None or not start.start() or not _LETTER.search(text, 0, start.start()):
+        return "", text
+    return text[: start.start()].strip().rstrip(":").strip(), text[start.start():]
+
+
 def _without_label(text: str) -> str:
-    label = _LABEL.match(text)
-    return text[label.end():] if label is not None else text
+    return _label(text)[1]
 
 
 def _vanity(text: str, region: str | None) -> PhoneVerdict | None:
