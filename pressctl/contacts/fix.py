@@ -166,8 +166,8 @@ def _block_scalar_replacement(written: str, quoted: str) -> str | None:
     header = written.split("\n", 1)[0]
     if "#" in header:
         return None
-    tail = re.search(r"\n\s*\Z", written)
-    return quoted + (tail.group() if tail else "")
+    newline = written.find("\n", len(written.rstrip()))
+    return quoted + (written[newline:] if newline >= 0 else "")
 
 
 def quote_scalar(value: str, style: str | None, *, force_quotes: bool = False) -> str:
