@@ -399,8 +399,11 @@ def test_a_label_in_the_number_is_a_fixable_warning(runner: CliRunner, tmp_path:
 
 
 def test_a_label_does_not_hide_a_wrong_number(runner: CliRunner, tmp_path: Path) -> None:
-    path = write(tmp_path, NO_REGION + '  - id: a\n    name: A\n    phone: "Tel: 020 123 4567"\n')
-    assert [f["code"] for f in only(runner, path)] == ["P002"]
+    path = write(tmp_path, NO_REGION + '  - id: a\n    name: A\n    phone: "Tel: 020 123 4567"\n'
+                 '  - id: b\n    name: B\n    phone: "Tel: +31 (0)6 51280210"\n')
+    assert [(f["code"], f["fix"]) for f in only(runner, path)] == [("P002", None), ("P004", "+31 6 51280210")]
+    check(runner, str(path), "--fix")
+    assert '    phone: "+31 6 51280210"\n' in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("written", "region", "canonical"), [

@@ -168,8 +168,8 @@ def judge(number: str, region: str | None, style: str, declared_type: str | None
     label, rest = _label(text)
     if label:
         verdict = judge(rest, region, style, declared_type, hints)
-        if verdict.code is not None and verdict.fix is None and RULES[verdict.code].severity is Severity.ERROR:
-            return verdict  # the number itself is wrong: say that first
+        if verdict.code is not None and RULES[verdict.code].severity is Severity.ERROR:
+            return verdict  # the number itself is wrong: say that first (a fix replaces the whole value)
         fixed = verdict.fix or rest
         return PhoneVerdict("P010", f"{text!r} has the label {label!r} in the number; "
                             f"write the number alone ({fixed!r}) and the kind in `type`", fixed, verdict.e164)
