@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,26 @@ class CheckReport:
         return self.errors > 0 or (strict and self.warnings > 0)
 
 
+# C0 and C1 control characters and DEL: ESC starts the sequences that move the cursor, clear the
+# screen or recolour what follows; a line break would let a value fake a line of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`, `\\n`), for a terminal or a log.
+
+    The one function that text output (findings, `contacts list`, GitHub annotations, JUnit) puts
+    values from the input through. Letters, marks and spaces of every script are kept as they are."""
+    pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
+    return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
+
+
 def default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
@@ -71,7 +92,7 @@ def summary_line(report: CheckReport) -> str:
 
 def finding_line(f: Finding) -> str:
     who = f"{f.contact}: " if f.contact else ""
-    return f"{f.file}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {who}{f.message}"
+    return visible(f"{f.file}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {who}{f.message}")
 
 
 def to_plain_text(report: CheckReport) -> str:
@@ -118,7 +139,7 @@ def to_github(report: CheckReport) -> str:
         props = (f"file={_github_escape(f.file, True)},line={f.line},col={f.column},"
                  f"title={_github_escape(f'{f.code} {f.rule.name}', True)}")
         who = f"{f.contact}: " if f.contact else ""
-        lines.append(f"::{level} {props}::{_github_escape(who + f.message)}")
+        lines.append(visible(f"::{level} {props}::{_github_escape(who + f.message)}"))
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -186,16 +207,16 @@ def to_junit(report: CheckReport) -> str:
     for file in dict.fromkeys(file for file, _ in subjects):
         file_failures = sum(1 for key in subjects if key[0] == file
                             and any(f.severity is Severity.ERROR for f in by_subject.get(key, [])))
-        out.append(f'  <testsuite name={quoteattr(file)} tests="{per_file[file]}" failures="{file_failures}">')
+        out.append(f'  <testsuite name={quoteattr(visible(file))} tests="{per_file[file]}" failures="{file_failures}">')
         for key in subjects:
             if key[0] != file:
                 continue
             found = by_subject.get(key, [])
             errors = [f for f in found if f.severity is Severity.ERROR]
             warnings = [f for f in found if f.severity is Severity.WARNING]
-            out.append(f'    <testcase classname={quoteattr(file)} name={quoteattr(key[1])}>')
+            out.append(f'    <testcase classname={quoteattr(visible(file))} name={quoteattr(visible(key[1]))}>')
             for f in errors:
-                out.append(f'      <failure type={quoteattr(f.code)} message={quoteattr(f.message)}>'
+                out.append(f'      <failure type={quoteattr(f.code)} message={quoteattr(visible(f.message))}>'
                            f'{_xml_text(finding_line(f))}</failure>')
             if warnings:
                 out.append(f"      <system-out>{_xml_text(chr(10).join(finding_line(f) for f in warnings))}"

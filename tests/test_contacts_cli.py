@@ -100,3 +100,126 @@ def test_start_up_imports_nothing_heavy() -> None:
             "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+# --- contacts list at 80 and 100 columns, hostile names (issue #9) ---------------------------
+
+WIDE = """\
+version: 1
+defaults:
+  region: KH
+contacts:
+  - id: chan-sophea
+    name: ចាន់ សុភា
+    organisation: សារព័ត៌មាន ភ្នំពេញ
+    email: sophea.chan@example.com
+    phone: "097 555 0123"
+    lists: [press-asia]
+  - id: wang-fang
+    name: 王芳 (Wáng Fāng)
+    organisation: 新华社 Xinhua News Agency, Asia-Pacific Desk
+    email: wang.fang@example.cn
+    phones: ["+86 10 6552 3456", "+86 138 0013 8000"]
+    lists: [press-asia, economy-beat]
+  - id: nguyen-thi-minh-khai
+    name: Nguyễn Thị Minh Khai
+    organisation: Báo Tuổi Trẻ
+    email: minh.khai@báo.example
+    phone: "+84 28 3997 3838"
+    lists: [press-asia]
+  - id: layla-haddad
+    name: ليلى حداد
+    organisation: صحيفة الشرق
+    email: layla.haddad@example.org
+    phone: "+961 1 234 567"
+"""
+
+
+def table_lines(monkeypatch: pytest.MonkeyPatch, width: int, path: str) -> list[str]:
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = invoke("contacts", "list", "--contacts", path)
+    assert code == 0
+    return out.rstrip("\n").split("\n")
+
+
+@pytest.mark.parametrize(("width", "columns"), [
+    (80, ["name", "email", "numbers"]),
+    (100, ["id", "name", "email", "numbers"]),
+    (160, ["id", "name", "organisation", "email", "numbers", "lists"]),
+])
+def test_list_fits_the_terminal_dropping_columns_in_the_stated_order(monkeypatch: pytest.MonkeyPatch, width: int,
+                                                                    columns: list[str]) -> None:
+    from rich.cells import cell_len
+
+    from pressctl.commands.output import LIST_DROP_ORDER
+
+    assert LIST_DROP_ORDER == ("lists", "organisation", "id")  # as README and `contacts list --help` say
+    lines = table_lines(monkeypatch, width, EXAMPLE)
+    assert lines[0].split() == columns
+    assert all(cell_len(line) <= width for line in lines)
+    rows = json.loads(invoke("contacts", "list", "--contacts", EXAMPLE, "--format", "json")[1])
+    for row in rows:  # every address and number whole, every name whole (they fit at 80)
+        assert all(any(value in line for line in lines) for value in [row["email"], *row["numbers"], row["name"]]
+                   if value)
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_khmer_cjk_and_arabic_names_keep_the_columns_aligned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             width: int) -> None:
+    from rich.cells import cell_len
+
+    path = tmp_path / "contacts.yaml"
+    path.write_text(WIDE, encoding="utf-8")
+    lines = table_lines(monkeypatch, width, str(path))
+    assert all(cell_len(line) <= width for line in lines)
+    assert len({cell_len(line) for line in lines[2:]}) == 1  # every row padded to one width, as Rich measures
+    header_at = cell_len(lines[0][: lines[0].index("email")])
+    for email in ("sophea.chan@example.com", "wang.fang@example.cn", "layla.haddad@example.org"):
+        line = next(line for line in lines if email in line)
+        assert cell_len(line[: line.index(email)]) == header_at
+    assert any("ចាន់ សុភា" in line for line in lines)
+
+
+def test_list_csv_is_defused_like_the_exports(tmp_path: Path) -> None:
+    from pressctl.export.csvfile import defuse
+
+    path = tmp_path / "contacts.yaml"
+    path.write_text('version: 1\ncontacts:\n  - id: a\n    name: "=HYPERLINK(\\"http://x.example\\",\\"hi\\")"\n'
+                    '    organisation: "@SUM(1+1)"\n    email: a@example.org\n    lists: ["-2+3"]\n'
+                    '    phone: "+31 6 51280210"\n', encoding="utf-8")
+    code, out, _ = invoke("contacts", "list", "--contacts", str(path), "--format", "csv")
+    assert code == 0
+    import csv
+    import io
+
+    [header, row] = list(csv.reader(io.StringIO(out)))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["name"] == defuse('=HYPERLINK("http://x.example","hi")') == "'=HYPERLINK(\"http://x.example\",\"hi\")"
+    assert cells["organisation"] == "'@SUM(1+1)" and cells["lists"] == "'-2+3"
+    assert cells["numbers"] == "'+31 6 51280210"  # only a bare E.164 number keeps its leading +
+    assert json.loads(invoke("contacts", "list", "--contacts", str(path), "--format", "json")[1])[0]["name"] == (
+        '=HYPERLINK("http://x.example","hi")')
+
+
+HOSTILE = """\
+version: 1
+contacts:
+  - id: "evil\\e[2J\\e[H"
+    name: "Mallory\\e[2J\\e[HAll checks passed.\\nAll checks passed."
+    email: mallory@example.org
+"""
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "contacts.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = invoke("contacts", "list", "--contacts", str(path))
+    assert code == 0 and "\x1b" not in out
+    assert "Mallory\\x1b[2J\\x1b[HAll checks passed.\\nAll checks passed." in out
+    assert "All checks passed." not in [line.strip() for line in out.splitlines()]
+    for fmt in ("text", "github", "junit"):
+        code, out, _ = invoke("contacts", "check", str(path), "--format", fmt)
+        assert code == 1 and "\x1b" not in out, fmt
+        assert "evil\\x1b[2J\\x1b[H" in out
+        assert "All checks passed." not in out.splitlines()

@@ -70,21 +70,17 @@ def list_contacts(
         "--country", help="Only contacts with a number in this country (ISO code, e.g. NL).")] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
 ) -> None:
-    """List contacts with their numbers in international form."""
+    """List contacts with their numbers in international form.
+
+    The table fits the terminal: when it is too narrow, the lists column goes first, then
+    organisation, then id. --format json and csv give every column, for scripts."""
     from pressctl.contacts.service import list_rows
 
     rows = list_rows(contacts, lists=lists or [], language=language, country=country)
     if fmt is ListFormat.table:
-        from rich.console import Console
-        from rich.table import Table
+        from pressctl.commands.output import print_contacts
 
-        table = Table(show_lines=False)
-        # Numbers never wrap: a reader must be able to dial them exactly as printed.
-        for column in ("id", "name", "organisation", "email", "numbers", "lists"):
-            table.add_column(column, no_wrap=column in ("id", "numbers", "email"), overflow="fold")
-        for row in rows:
-            table.add_row(row.id, row.name, row.organisation, row.email, "\n".join(row.numbers), ", ".join(row.lists))
-        Console(highlight=False).print(table)
+        print_contacts(rows)
         return
     from pressctl.contacts.service import rows_as_csv, rows_as_json
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -15,10 +16,11 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from pressctl.contacts import phones
-from pressctl.contacts.addresses import memoise_domain_validation
+from pressctl.contacts.addresses import MailAddress, memoise_domain_validation
 from pressctl.contacts.load import ContactBuilder, LoadResult
 from pressctl.contacts.model import Contact
 from pressctl.findings import Finding
+from pressctl.ruledocs import RuleDoc
 from pressctl.yamlsource import SourceText, YamlSyntaxError, cut_list, parse_fast
 
 # Below this many contacts a second process costs more than it saves.
@@ -27,7 +29,27 @@ PARALLEL_THRESHOLD = 4000
 # Babel's territory list is CLDR's: ISO 3166-1 alpha-2 plus a few groupings that are not countries.
 _NOT_ISO_3166 = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
-# What one contact's check returns: its findings, id, normalised email and numbers in E.164.
+CONTACT_RULES = {
+    "E003": RuleDoc(
+        "A mailing tool keys contacts by address: it merges the two and one person's data is lost, "
+        "and a merge would reach the address once. Letter case does not make two addresses.",
+        "contacts:\n  - {id: a, name: A, email: press@example.org}\n  - {id: b, name: B, email: Press@example.org}",
+        "contacts:\n  - {id: a, name: A, email: press@example.org}\n  - {id: b, name: B, email: desk@example.org}"),
+    "E005": RuleDoc(
+        "No mail tool takes an address with its spaces, so merges, sends and exports leave the contact "
+        "out until it is fixed.",
+        'contacts:\n  - {id: a, name: A, email: " press@example.org "}',
+        "contacts:\n  - {id: a, name: A, email: press@example.org}"),
+    "P007": RuleDoc(
+        "Two contacts with one number are often one person entered twice. The same number with "
+        "another extension is another line, so extensions are compared too.",
+        'contacts:\n  - {id: a, name: A, phone: "+31 20 555 0188"}\n  - {id: b, name: B, phone: "+31 20 555 0188"}',
+        'contacts:\n  - {id: a, name: A, phone: "+31 20 555 0188 ext. 1"}\n'
+        '  - {id: b, name: B, phone: "+31 20 555 0188 ext. 2"}'),
+}
+
+# What one contact's check returns: its findings, id, address key (see MailAddress.key) and
+# numbers in E.164.
 ContactResult = tuple[list[Finding], str | None, str | None, list[tuple[str, tuple[str | int, ...]]]]
 
 
@@ -65,7 +87,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
         ids.append(cid)
         indexes.append(index)
         if email:
-            emails[email.casefold()].append((cid, index))
+            emails[email].append((cid, index))
         for e164, path in e164s:
             numbers[e164].append((cid, path))
     duplicates = ContactBuilder()
@@ -225,7 +247,7 @@ E164Entry = tuple[str, tuple[str | int, ...]]
 
 
 def check_contacts(contacts: list[Contact], style: str) -> list[tuple[list[Finding], str | None, list[E164Entry]]]:
-    """Findings for each contact, its normalised email, and its numbers in E.164 with their paths."""
+    """Findings for each contact, its address key, and its numbers in E.164 with their paths."""
     findings: list[list[Finding]] = [[] for _ in contacts]
     e164s: list[list[E164Entry]] = [[] for _ in contacts]
     for i, contact in enumerate(contacts):
@@ -234,6 +256,9 @@ def check_contacts(contacts: list[Contact], style: str) -> list[tuple[list[Findi
             if phone.written_as_integer:
                 continue  # reported with the digits as written, see _integers_as_written
             verdict = phones.judge(phone.number, region, style, phone.type)
+            if verdict.code == "P003" and region and not phones.is_international(phone.number):
+                # Invalid here; the regions the contact is tied to choose which other region to name.
+                verdict = phones.judge(phone.number, region, style, phone.type, _region_hints(contact))
             if verdict.code:
                 findings[i].append(Finding(verdict.code, verdict.message, phone.path, contact.id, verdict.fix))
             if verdict.e164:
@@ -272,14 +297,43 @@ memoise_domain_validation()  # a book has a few hundred domains across thousands
 
 
 def _check_email(address: str) -> tuple[str | None, tuple[str, str, str | None] | None]:
+    """The address's key for duplicates (None when it is invalid), and its first problem."""
+    stripped = address.strip()
     try:
-        checked = validate_email(address, check_deliverability=False)
+        checked = validate_email(stripped, check_deliverability=False)
     except EmailNotValidError as err:
         return None, ("E001", f"email {address!r} is not valid: {err}", None)
+    key = MailAddress(checked.local_part, checked.domain, checked.ascii_domain).key
+    if stripped != address:
+        return key, ("E005", f"email {address!r} has spaces around it; no mail tool takes it so: "
+                     f"{checked.normalized!r}", checked.normalized)
     if checked.normalized != address:
-        return checked.normalized, ("E002", f"email {address!r} is not in normalised form "
-                                    f"{checked.normalized!r}", checked.normalized)
-    return checked.normalized, None
+        return key, ("E002", f"email {address!r} is not in normalised form "
+                     f"{checked.normalized!r}", checked.normalized)
+    return key, None
+
+
+_LANGUAGE_REGION = re.compile(r"-([A-Za-z]{2})(?:-|$)")
+
+
+def _region_hints(contact: Contact) -> frozenset[str]:
+    """Regions a contact is tied to: its international numbers, its mail domain's country, its time
+    zone's and its languages' regions (`en-GB`)."""
+    hints = set()
+    for phone in contact.phones:
+        if phones.is_international(phone.number):
+            parsed = phones.parse(phone.number, None)
+            if parsed is not None:
+                hints.add(phonenumbers.region_code_for_number(parsed) or "")
+    if contact.email and "." in contact.email:
+        tld = contact.email.strip().rsplit(".", 1)[1].upper()
+        hints.add({"UK": "GB"}.get(tld, tld))
+    if contact.timezone:
+        from babel.core import get_global
+
+        hints.add(str(get_global("zone_territories").get(contact.timezone, "")))
+    hints.update(m.group(1).upper() for tag in contact.languages if (m := _LANGUAGE_REGION.search(tag)))
+    return frozenset(hints - {""})
 
 
 @cache
@@ -318,7 +372,8 @@ def _duplicates(emails: dict[str, list[tuple[str, int]]],
         first = holders[0][0]
         for cid, index in holders[1:]:
             if cid != first:
-                yield Finding("E003", f"email {address!r} is also on contact `{first}`",
+                yield Finding("E003", f"email {address!r} is also on contact `{first}` (letter case aside); "
+                              "a mailing tool would merge the two: give each its own address",
                               ("contacts", index, "email"), cid)
     for e164, entries in numbers.items():
         first = entries[0][0]

@@ -15,8 +15,8 @@ _TEXT_LIST = {"type": "array", "items": _TEXT}
 
 
 def contacts_schema() -> dict[str, Any]:
-    phone_number = {**_TEXT, "description": "International (+31 6 12345678) or national form; "
-                    "quote it so YAML keeps it as text"}
+    phone_number = {**_TEXT, "description": "International (+31 6 12345678) or national form, with an "
+                    "extension if it has one (+1 202-555-0143 ext. 204); quote it so YAML keeps it as text"}
     phone: dict[str, Any] = {
         "type": "object",
         "properties": {

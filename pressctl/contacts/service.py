@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,14 +36,14 @@ def check_contacts(path: Path, *, select: list[str], ignore: list[str], fix: boo
         from pressctl.contacts.fix import fix_text
 
         outcome = fix_text(result, findings)
-        if outcome.changed:
+        if outcome.changed and not write:
             diff = outcome.diff(result.file)
-            if write:
-                data = outcome.fixed.encode("utf-8")
-                write_atomic(path, data)
-                fixed = len(outcome.applied)
-                applied = set(outcome.applied)
-                findings = [f for f in findings if f not in applied]
+        elif outcome.changed:
+            # A book that is a symbolic link is fixed where it lives: the link stays a link.
+            write_atomic(Path(os.path.realpath(path)), outcome.fixed.encode("utf-8"))
+            fixed = len(outcome.applied)
+            applied = set(outcome.applied)
+            findings = [f for f in findings if f not in applied]
     report = CheckReport("contacts check", (result.file,), tuple(findings), subjects)
     return CheckOutcome(report, fixed, diff)
 
@@ -91,10 +90,11 @@ def rows_as_json(rows: list[ContactRow]) -> str:
 
 
 def rows_as_csv(rows: list[ContactRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "name", "organisation", "email", "numbers", "lists", "languages"])
-    for row in rows:
-        writer.writerow([row.id, row.name, row.organisation, row.email, "; ".join(row.numbers),
-                         "; ".join(row.lists), "; ".join(row.languages)])
-    return out.getvalue()
+    """The rows as CSV for a spreadsheet: cells defused against formula injection the way the
+    exports' are (pressctl.export.csvfile), numbers in a cell of their own kind."""
+    from pressctl.export.csvfile import Dialect, write_csv
+
+    header = ["id", "name", "organisation", "email", "numbers", "lists", "languages"]
+    cells = ([row.id, row.name, row.organisation, row.email, "; ".join(row.numbers), "; ".join(row.lists),
+              "; ".join(row.languages)] for row in rows)
+    return write_csv(header, cells, Dialect(spreadsheet=True), phone_columns=("numbers",)).decode("utf-8")
