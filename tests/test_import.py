@@ -507,3 +507,16 @@ def test_the_books_form_of_a_number_is_what_phonenumbers_makes_of_it() -> None:
                 assert _canonical(text, where, "international") == expected, (region, text)
                 checked += 1
     assert checked > 1000
+
+
+@given(st.text(min_size=1, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_written_as_a_scalar_both_yaml_readers_read_back(value: str) -> None:
+    import yaml
+
+    from pressctl.imports.yamltext import scalar
+    from pressctl.yamlsource import SourceText, parse_fast
+
+    written = scalar(value)
+    assert parse_fast(SourceText(f"key: {written}\n"))["key"] == value
+    assert yaml.safe_load(f"key: {written}\n")["key"] == value  # PyYAML locates findings in the same text

@@ -49,14 +49,21 @@ def detect_style(text: str, items: list[int] | None) -> Style:
 
 def scalar(value: str, *, quote: str = '"', force: bool = False) -> str:
     """`value` as a YAML scalar that reads back as exactly this string."""
-    if not force and _PLAIN.fullmatch(value) and not _RESERVED.fullmatch(value) and value == value.strip():
+    if not force and value.isprintable() and _PLAIN.fullmatch(value) and not _RESERVED.fullmatch(value) \
+            and value == value.strip():
         return value
     if quote == "'" and value.isprintable():
         return "'" + value.replace("'", "''") + "'"
     text = json.dumps(value, ensure_ascii=False)
+    if text.isprintable():  # JSON escaped every control character: nothing YAML could misread is left
+        return text
     # JSON leaves these raw, and YAML reads them as line breaks or strips them.
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Zl", "Zp", "Cf", "Co", "Cs")
-                   or c == "\x85" else c for c in text)
+    return "".join(_escaped(c) if unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cf", "Co", "Cs", "Cn") else c
+                   for c in text)
+
+
+def _escaped(char: str) -> str:
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
 
 
 def flow_list(values: tuple[str, ...]) -> str:
