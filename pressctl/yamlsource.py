@@ -20,6 +20,7 @@ from typing import Any
 
 from pressctl.findings import Finding
 from pressctl.findings import Path as KeyPath
+from pressctl.yamlscan import Span, find, find_item
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # A real contact book replays no aliases at all; a "billion laughs" document
@@ -278,7 +279,28 @@ class SourceMap:
             node = child
         return node, lines, chars, True
 
+    def span(self, path: KeyPath) -> tuple[Span, int, int] | None:
+        """The value at `path` as the scanner reads it from the text (see yamlscan), with the offset and
+        line count of the text it was found from (its list item, or the file); None when unsure."""
+        items, text = self._items, self.source.text
+        if items is not None and len(path) >= 2 and path[0] == self._list_key and isinstance(path[1], int):
+            if path[1] >= len(items) - 1:
+                return None
+            span = find_item(text, items[path[1]], path[2:])
+            return (span, items[path[1]], self._item_line(path[1])) if span is not None else None
+        span = find(text, path)
+        return (span, 0, 0) if span is not None else None
+
     def locate(self, path: KeyPath, at_key: bool = False) -> Position:
+        found = self.span(path)
+        if found is not None and (not at_key or found[0].key is not None):
+            span, base, lines = found
+            offset = span.key if at_key and span.key is not None else span.start
+            text = self.source.text
+            return Position(lines + text.count("\n", base, offset) + 1, offset - text.rfind("\n", 0, offset))
+        return self._composed_position(path, at_key)
+
+    def _composed_position(self, path: KeyPath, at_key: bool) -> Position:
         if at_key and path:
             parent, offset, _, reached = self.node(path[:-1])
             key = _key_node(parent, path[-1]) if reached else None
@@ -295,6 +317,9 @@ class SourceMap:
         """Offsets of a scalar's text in the file, and its quoting style, for --fix."""
         import yaml
 
+        found = self.span(path)
+        if found is not None and found[0].style in (None, "'", '"'):
+            return found[0].start, found[0].end, found[0].style
         node, _, chars, reached = self.node(path)
         if not reached or not isinstance(node, yaml.ScalarNode):
             return None
