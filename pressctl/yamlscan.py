@@ -11,23 +11,20 @@ that the caller can compose the text instead: a position is never guessed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from pressctl.findings import Path as KeyPath
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A value in the text: its offsets and style, and the offset of its key in a mapping."""
+class Span(NamedTuple):
+    """A value in the text: its offsets and style, and the offset of its key in a mapping (a tuple:
+    one is made for every step of every path looked up)."""
 
     start: int
     end: int  # for a scalar, the offset after it; for a collection, its start
     style: str | None  # None (plain), "'", '"', "|", ">" for a scalar; "{", "[", "map", "seq" otherwise
     key: int | None = None
-
-    @property
-    def is_scalar(self) -> bool:
-        return self.style is None or self.style in ("'", '"', "|", ">")
 
 
 class _Unsure(Exception):
@@ -186,51 +183,64 @@ def _child(text: str, span: Span, step: str | int) -> Span:
 
 def _block_mapping_child(text: str, first: int, step: str) -> Span:
     indent = _column(text, first)
-    pos = first
-    while True:
-        key_start = pos
-        if text[pos] in "'\"":
-            end = _quoted_end(text, pos)
-            if not _is_key_colon(text, end):
-                raise _Unsure
-            key, colon = text[pos:end], text.index(":", end)
-        else:
-            match = _PLAIN_KEY.match(text, pos)
-            if match is None:
-                raise _Unsure
-            key, colon = match.group(1).rstrip(), match.end() - 1
-        if _key_text(key) == step:
-            value = _node(text, colon + 1, indent, in_mapping=True)
-            return Span(value.start, value.end, value.style, key_start)
-        pos = _next_line_at(text, colon + 1, indent, same_indent_dash=True)
+    match = _key_here(step).match(text, first)  # the first key, on the line where the mapping starts
+    if match is None:
+        match = _key_line(indent, step).search(text, first, _block_end(text, first, indent, dashes_end=False))
+    if match is None:
+        raise _Unsure  # not a key of this mapping, or one written in a way this scanner does not read
+    value = _node(text, match.end(), indent, in_mapping=True)
+    return Span(value.start, value.end, value.style, match.start(1))
 
 
 def _block_sequence_child(text: str, first: int, step: int) -> Span:
     indent = _column(text, first)
     pos = first
-    for _ in range(step):
-        pos = _next_line_at(text, pos + 1, indent, same_indent_dash=False)
-        if not text.startswith("-", pos):
-            raise _Unsure
+    if step:
+        end = _block_end(text, first, indent, dashes_end=True)
+        dashes = _dash_line(indent).finditer(text, first + 1, end)
+        for _ in range(step):
+            match = next(dashes, None)
+            if match is None:
+                raise _Unsure
+            pos = match.end() - 1
     return _node(text, pos + 1, indent, in_mapping=False)
 
 
-def _next_line_at(text: str, pos: int, indent: int, *, same_indent_dash: bool) -> int:
-    """The first character of the next line at exactly `indent` that is a sibling entry; _Unsure
-    when the collection ends first (the step was not found, or the text is not what we read)."""
-    for match in _CONTENT_LINE.finditer(text, pos):
-        width = len(match.group(1))
-        if "\t" in match.group(1):
-            raise _Unsure
-        if width > indent:
-            continue
-        if width < indent:
-            raise _Unsure
-        start = match.end()
-        if same_indent_dash and text.startswith("-", start) and text[start + 1:start + 2] in (" ", "\n", ""):
-            continue  # `key:\n- item`: the list of the previous key, at the key's own column
-        return start
-    raise _Unsure
+@lru_cache(maxsize=256)
+def _key_here(step: str) -> re.Pattern[str]:
+    return re.compile(rf"({re.escape(step)})[ \t]*:(?=[ \t\r\n]|$)")
+
+
+@lru_cache(maxsize=1024)
+def _key_line(indent: int, step: str) -> re.Pattern[str]:
+    return re.compile(rf"(?m)^ {{{indent}}}({re.escape(step)})[ \t]*:(?=[ \t\r\n]|$)")
+
+
+@lru_cache(maxsize=64)
+def _dash_line(indent: int) -> re.Pattern[str]:
+    return re.compile(rf"(?m)^ {{{indent}}}-(?=[ \r\n]|$)")
+
+
+@lru_cache(maxsize=128)
+def _end_line(indent: int, dashes_end: bool) -> re.Pattern[str]:
+    """The first line of what follows a block collection at `indent`: a line less indented (or with
+    a tab in its indentation), or for a list that stands at its key's column, the next key there."""
+    shallower = rf"(?: {{0,{indent - 1}}}\t|\t| {{0,{indent - 1}}}(?=[^ \t\r\n#]))" if indent else r"\t"
+    if dashes_end:
+        return re.compile(rf"(?m)^(?:{shallower}| {{{indent}}}(?=[^ \t\r\n#-]|-[^ \r\n]))")
+    return re.compile(rf"(?m)^{shallower}")
+
+
+def _block_end(text: str, first: int, indent: int, *, dashes_end: bool) -> int:
+    line_end = text.find("\n", first)
+    if line_end < 0:
+        return len(text)
+    match = _end_line(indent, dashes_end).search(text, line_end + 1)
+    if match is None:
+        return len(text)
+    if match.group().endswith("\t") or text.startswith("\t", match.end()):
+        raise _Unsure
+    return match.start()
 
 
 def _flow_child(text: str, open_at: int, step: str | int) -> Span:

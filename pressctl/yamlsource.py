@@ -1,12 +1,12 @@
-"""Read YAML fast, and find the line and column of any value when a finding needs it.
+"""Read YAML fast, and give any value its line and column from the text it was read from.
 
 The bulk is parsed by yaml-rs (a Rust parser, about 20x faster than PyYAML's C
-loader on a 100,000-contact book) which keeps no positions. Positions are only
-needed for the few values that have findings, so they are looked up lazily:
-the list under a top-level key is cut into items by their `- ` lines, and an
-item is composed by PyYAML (which records marks) only when something in it is
-reported. Where the cut does not match the parsed list, the whole document is
-composed once instead, so a position is never guessed.
+loader on a 100,000-contact book), which keeps no positions. A position is read
+from the text instead, along the value's key path (see yamlscan): the list under
+a top-level key is cut into items by their `- ` lines, so a contact's values are
+found within its own few lines, in the worker that checks it. Only what the
+scanner declines to read (anchors, tags, multi-line plain scalars…) is composed
+by PyYAML, which records marks: a position is never guessed.
 """
 
 from __future__ import annotations
@@ -200,10 +200,12 @@ def cut_list(text: str, key: str) -> list[int] | None:
 
 
 class SourceMap:
-    """Finds the position of a value by its key path, composing as little as it can.
+    """Finds the position of a value by its key path: read from the text where it can be (yamlscan),
+    composed by PyYAML where the scanner declines.
 
-    `items` are the verified offsets of the items of the list under `list_key` (see cut_list);
-    without them every position comes from composing the whole document once."""
+    `items` are the verified offsets of the items of the list under `list_key` (see cut_list): a
+    value in an item is looked for in that item's lines only. Without them, a value inside the list
+    comes from composing the whole document once."""
 
     def __init__(self, source: SourceText, list_key: str, items: list[int] | None) -> None:
         self.source = source
@@ -283,13 +285,23 @@ class SourceMap:
         """The value at `path` as the scanner reads it from the text (see yamlscan), with the offset and
         line count of the text it was found from (its list item, or the file); None when unsure."""
         items, text = self._items, self.source.text
-        if items is not None and len(path) >= 2 and path[0] == self._list_key and isinstance(path[1], int):
-            if path[1] >= len(items) - 1:
-                return None
+        if len(path) >= 2 and path[0] == self._list_key and isinstance(path[1], int):
+            if items is None or path[1] >= len(items) - 1:
+                return None  # counting items from the top for every finding would be quadratic
             span = find_item(text, items[path[1]], path[2:])
             return (span, items[path[1]], self._item_line(path[1])) if span is not None else None
         span = find(text, path)
         return (span, 0, 0) if span is not None else None
+
+    def place(self, findings: list[Finding], file: str) -> list[Finding]:
+        """Each finding that has no line yet with the line and column of its path, all in file order."""
+        placed = []
+        for finding in findings:
+            if not finding.line:
+                where = self.locate(finding.path, at_key=finding.extra.get("at_key", False))
+                finding = finding.located(file, where.line, where.column)
+            placed.append(finding)
+        return sorted(placed, key=lambda f: (f.line, f.column, f.code))
 
     def locate(self, path: KeyPath, at_key: bool = False) -> Position:
         found = self.span(path)

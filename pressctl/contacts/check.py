@@ -43,12 +43,12 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
     Contacts are built and checked in batches, in parallel worker processes for a large book;
     what needs the whole book (duplicates, DNS) is done here afterwards."""
     if result.source is None:
-        return BookCheck(result.locate(result.findings), [])
+        return BookCheck(result.place(result.findings), [])
     checked = _check_in_slices(result, jobs)
     if checked is None:
         data = result.data
         if data is None and result.findings:
-            return BookCheck(result.locate(result.findings), [])
+            return BookCheck(result.place(result.findings), [])
         header = ContactBuilder()
         region, style, items = header.header(data)
         checked = header.findings, region, _check_all(result, items, region, style, jobs)
@@ -73,7 +73,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
     findings.extend(_duplicates(emails, numbers))
     if deliverability:
         findings.extend(_deliverability(emails, dns_resolver))
-    return BookCheck(result.locate(findings), ids)
+    return BookCheck(result.place(findings), ids)
 
 
 def _workers(jobs: int | None) -> int:
@@ -210,12 +210,12 @@ def check_batch(result: LoadResult, first_index: int, items: list[Any], region: 
         out: list[ContactResult] = []
         for builder, contact in zip(builders, contacts, strict=True):
             if contact is None:
-                out.append((result.locate(builder.findings), None, None, []))
+                out.append((result.place(builder.findings), None, None, []))
                 continue
             findings, email, e164s = checked[contact.index]
             findings.extend(_integers_as_written(result, contact, style))
             # Located here, in the worker, where composing the contact's text again runs in parallel.
-            out.append((result.locate(builder.findings + findings), contact.id, email, e164s))
+            out.append((result.place(builder.findings + findings), contact.id, email, e164s))
         return out
 
 

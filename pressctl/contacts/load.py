@@ -79,20 +79,15 @@ class LoadResult:
         book, shape = build_book(data, self.file)
         return book, self.findings + shape
 
-    def locate(self, findings: list[Finding]) -> list[Finding]:
-        """Give each finding its line and column, sorted as they stand in the file."""
-        located = []
-        source_map = self.source_map if any(not f.line for f in findings) else None
-        for finding in findings:
-            if finding.line:
-                located.append(finding)
-                continue
-            where = (1, 1)
-            if source_map is not None:
-                pos = source_map.locate(finding.path, at_key=finding.extra.get("at_key", False))
-                where = (pos.line, pos.column)
-            located.append(finding.located(self.file, *where))
-        return sorted(located, key=lambda f: (f.line, f.column, f.code))
+    def place(self, findings: list[Finding]) -> list[Finding]:
+        """The findings with their lines and columns (read from the text, see SourceMap), in file order."""
+        if self.source_map is None or all(f.line for f in findings):
+            return sorted(findings, key=_file_order)
+        return self.source_map.place(findings, self.file)
+
+
+def _file_order(finding: Finding) -> tuple[int, int, str]:
+    return finding.line, finding.column, finding.code
 
 
 def load_book(path: Path, display: str | None = None) -> LoadResult:
@@ -107,7 +102,7 @@ def open_book(path: Path, display: str | None = None) -> ContactBook:
     check's business."""
     result = load_book(path, display)
     book, findings = result.build()
-    errors = [f for f in result.locate(findings) if f.severity.value == "error"
+    errors = [f for f in result.place(findings) if f.severity.value == "error"
               and (f.code.startswith("F") or f.code in ("C001", "C003"))]
     stop_at_first_error(errors, "contacts check")
     return book
