@@ -11,7 +11,17 @@ from pressctl.contacts.model import PHONE_FORMATS, Consent, Contact, ContactBook
 from pressctl.findings import Finding, stop_at_first_error
 from pressctl.findings import Path as KeyPath
 from pressctl.suggest import did_you_mean
-from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, cut_list, parse_fast, read_source
+from pressctl.yamlsource import (
+    SourceMap,
+    SourceText,
+    YamlSyntaxError,
+    as_written,
+    cut_list,
+    describe_value,
+    key_problem,
+    parse_fast,
+    read_source,
+)
 
 TOP_KEYS = ("version", "defaults", "contacts")
 DEFAULT_KEYS = ("region", "phone_format")
@@ -116,22 +126,7 @@ def build_book(data: Any, file: str) -> tuple[ContactBook, list[Finding]]:
     return ContactBook(file, region, phone_format, tuple(contacts)), builder.findings
 
 
-def describe_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, datetime):
-        return "a date and time"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "text"
+describe_type = describe_value  # the name the contact checks use
 
 
 class ContactBuilder:
@@ -151,13 +146,36 @@ class ContactBuilder:
     def unknown_keys(self, mapping: dict[Any, Any], known: tuple[str, ...], path: KeyPath,
                      contact: str | None = None, extensions: bool = False) -> None:
         for key in mapping:
-            if key in known or (extensions and isinstance(key, str) and key.startswith("x-")):
+            problem = key_problem(key)
+            if problem:
+                self.add("F004", problem, (*path, as_written(key)), contact, at_key=True)
                 continue
-            guess = did_you_mean(str(key), known)
+            if key in known:
+                continue
+            if extensions and key.startswith("x-"):
+                self.keys_within(mapping[key], (*path, key), contact)
+                continue
+            guess = did_you_mean(key, known)
             hint = f"; {guess}" if guess else ""
             if extensions and not guess:
                 hint = "; extensions must start with `x-`"
-            self.add("F005", f"unknown key `{key}`{hint}", (*path, str(key)), contact, at_key=True)
+            self.add("F005", f"unknown key `{key}`{hint}", (*path, key), contact, at_key=True)
+
+    def keys_within(self, value: Any, path: KeyPath, contact: str | None) -> None:
+        """Keys that are not text anywhere inside an `x-…` value: templates and exports take its keys
+        as names."""
+        stack = [(value, path)]
+        while stack:
+            value, path = stack.pop()
+            if isinstance(value, list):
+                stack.extend((item, (*path, i)) for i, item in enumerate(value))
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    problem = key_problem(key)
+                    if problem:
+                        self.add("F004", problem, (*path, as_written(key)), contact, at_key=True)
+                    else:
+                        stack.append((item, (*path, key)))
 
     def text(self, mapping: dict[Any, Any], key: str, path: KeyPath, contact: str | None,
              required: bool = False) -> str | None:
@@ -211,8 +229,10 @@ class ContactBuilder:
                      f"not {describe_type(data)}", ())
             return None, "international", []
         self.unknown_keys(data, TOP_KEYS, ())
-        if data.get("version") != 1:
-            got = "missing" if "version" not in data else f"{data.get('version')!r}"
+        version = data.get("version")
+        # Not `!= 1`: true and 1.0 are equal to 1 in Python, and neither is the version 1.
+        if type(version) is not int or version != 1:
+            got = "missing" if "version" not in data else f"`{as_written(version)}` ({describe_value(version)})"
             self.add("F006", f"`version` is {got}; this pressctl reads `version: 1`",
                      ("version",) if "version" in data else ())
         region, phone_format = self.defaults(data.get("defaults"))
