@@ -198,9 +198,10 @@ def _block_mapping_child(text: str, first: int, step: str) -> Span:
     indent = _column(text, first)
     match = _key_here(step).match(text, first)  # the first key, on the line where the mapping starts
     if match is None:
-        match = _key_line(indent, step).search(text, first, _block_end(text, first, indent, dashes_end=False))
-    if match is None:
-        raise _Unsure  # not a key of this mapping, or one written in a way this scanner does not read
+        # The next line at this column with the key, if the mapping has not ended before it.
+        match = _key_line(indent, step).search(text, first)
+        if match is None or _block_end(text, first, indent, dashes_end=False, before=match.start()) <= match.start():
+            raise _Unsure  # not a key of this mapping, or one written in a way this scanner does not read
     value = _node(text, match.end(), indent, in_mapping=True)
     return Span(value.start, value.end, value.style, match.start(1))
 
@@ -244,11 +245,13 @@ def _end_line(indent: int, dashes_end: bool) -> re.Pattern[str]:
     return re.compile(rf"\n{shallower}")
 
 
-def _block_end(text: str, first: int, indent: int, *, dashes_end: bool) -> int:
+def _block_end(text: str, first: int, indent: int, *, dashes_end: bool, before: int | None = None) -> int:
+    """Where the block collection whose first entry is at `first` ends (only looked for up to
+    `before`: beyond it, the end is given as the end of the text)."""
     line_end = text.find("\n", first)
     if line_end < 0:
         return len(text)
-    match = _end_line(indent, dashes_end).search(text, line_end)
+    match = _end_line(indent, dashes_end).search(text, line_end, len(text) if before is None else before)
     if match is None:
         return len(text)
     if match.group().endswith("\t") or text.startswith("\t", match.end()):

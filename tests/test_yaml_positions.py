@@ -155,3 +155,19 @@ def test_a_flow_collection_over_several_lines_is_read_as_pyyaml_reads_it() -> No
     text = "a: {b: [1,\n  2], c: 'it''s'}\nd:\n- {e: \"x\\\"y\"}\n"
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     assert assert_scanner_agrees(text) == len(marks(root))
+
+
+NOISE = st.text(alphabet=st.sampled_from(list("ab:-[]{},&*!|>'\"#% \n\t01+@.\\\r")), max_size=80)
+STEPS = st.lists(st.one_of(st.sampled_from(["a", "b", "ab", "1"]), st.integers(0, 2)), max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(NOISE, books()), STEPS)
+def test_the_scanner_answers_or_declines_on_any_text(text: str, path: list[Any]) -> None:
+    """Never an exception, whatever the text and whether or not the path exists in it."""
+    span = find(text, tuple(path))
+    assert span is None or 0 <= span.start <= len(text)
+    for key in ("a", "contacts"):
+        for offset in (cut_list(text, key) or [])[:-1]:
+            span = find_item(text, offset, tuple(path))
+            assert span is None or offset <= span.start <= len(text)
