@@ -171,3 +171,17 @@ def test_the_scanner_answers_or_declines_on_any_text(text: str, path: list[Any])
         for offset in (cut_list(text, key) or [])[:-1]:
             span = find_item(text, offset, tuple(path))
             assert span is None or offset <= span.start <= len(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(books(), st.sampled_from(["", "# the end\n", "x-after: 1\n", "...\n"]))
+def test_the_book_is_cut_at_exactly_its_contacts(text: str, tail: str) -> None:
+    text += tail
+    items = cut_list(text, "contacts")
+    assert items is not None
+    contacts = yaml.safe_load(text)["contacts"]
+    assert len(items) - 1 == len(contacts)
+    for start, end, contact in zip(items, items[1:], contacts, strict=False):
+        assert text[start:].startswith("  - ")
+        assert yaml.safe_load(text[start:end]) == [contact]
+    assert text[items[-1]:] == ("" if tail.startswith("#") else tail)  # a comment stays with the list
