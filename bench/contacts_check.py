@@ -1,20 +1,26 @@
 """Benchmark `pressctl contacts check` against the floor of its two validators.
 
-    python bench/contacts_check.py [N [REPEAT]]    (default N = 100,000, REPEAT = 3)
+    python bench/contacts_check.py [N [REPEAT]] [--findings 0,25,100]
+    (defaults: N = 100,000, REPEAT = 3, every findings setting)
 
-Generates N contacts (at least 20 regions, about 5% broken numbers and 2% broken
-addresses), then in one run measures:
+For each `--findings` setting P, generates N contacts (24 regions) of which P percent carry at
+least one finding, the messy kinds a list pasted from a spreadsheet has: numbers in E.164, a trunk
+prefix after the country code, too-short numbers, broken or
+non-normalised addresses, and numbers and addresses that another contact has already; every
+other contact has a unique, valid, canonical number and a valid address. Then in one run measures:
   * the floor: phonenumbers parse + is_valid_number and email-validator
     validate_email(check_deliverability=False) over the same values in memory;
   * `pressctl contacts check` end to end in a subprocess, with the peak memory of
     its whole process tree;
   * the same at N/10, to see that time grows linearly;
-  * start-up: `pressctl --version` and `--help` against `python -c "import typer"`.
-Targets (issue #2): check <= 1.5x floor, peak <= 500 MB, start-up <= 1.25x.
+and once: start-up, `pressctl --version` and `--help` against `python -c "import typer"`.
+Targets (issues #2 and #8): check <= 1.5x floor and peak <= 500 MB at every setting, linear
+from N/10 to N; start-up <= 1.25x.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import random
 import sys
@@ -27,10 +33,14 @@ from _measure import median_seconds, run_measured
 
 REGIONS = ["NL", "ID", "KH", "GB", "US", "DE", "FR", "KE", "BR", "BE", "ES", "IT", "IN", "ZA", "AU",
            "CA", "MX", "JP", "NG", "PH", "SE", "PL", "TR", "AR"]
+# The kinds of finding a messy contact gets, with their weights.
+MESSES = {"e164": 35, "trunk": 25, "too-short": 10, "bad-address": 10, "address-case": 10,
+          "same-number": 5, "same-address": 5}
 
 
-def generate(n: int, seed: int = 7) -> tuple[str, list[tuple[str, str | None]], list[str]]:
-    """The YAML text, and the (number, region) and address values it holds."""
+def generate(n: int, findings: float, seed: int = 7) -> tuple[str, list[tuple[str, str | None]], list[str]]:
+    """The YAML text, and the (number, region) and address values it holds; a share `findings` of
+    the contacts carries at least one finding."""
     import phonenumbers
 
     rng = random.Random(seed)
@@ -48,22 +58,34 @@ def generate(n: int, seed: int = 7) -> tuple[str, list[tuple[str, str | None]], 
             if f"{base.country_code}{digits}" not in used and phonenumbers.is_valid_number(candidate):
                 used.add(f"{base.country_code}{digits}")
                 return candidate
+
+    formats = phonenumbers.PhoneNumberFormat
+    kinds, weights = list(MESSES), list(MESSES.values())
     lines = ["version: 1", "defaults:", "  region: NL", "  phone_format: international", "contacts:"]
     numbers: list[tuple[str, str | None]] = []
     emails: list[str] = []
     for i in range(n):
         region = REGIONS[i % len(REGIONS)]
         parsed = fresh_number(region)
-        roll = rng.random()
-        if roll < 0.05:
-            number = "+" + str(parsed.country_code) + " " + str(parsed.national_number)[:3]  # too short
-        elif roll < 0.30:
-            number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-        else:
-            number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        number = phonenumbers.format_number(parsed, formats.INTERNATIONAL)
         email = f"reporter{i}@news{i % 97}.example.org"
-        if rng.random() < 0.02:
-            email = f"reporter{i}@@news.example.org"
+        mess = rng.choices(kinds, weights)[0] if rng.random() < findings else None
+        if mess == "e164":
+            number = phonenumbers.format_number(parsed, formats.E164)
+        elif mess == "trunk":
+            national = str(parsed.national_number)
+            number = f"+{parsed.country_code} (0){national[:3]} {national[3:]}"
+        elif mess == "too-short":
+            number = f"+{parsed.country_code} {str(parsed.national_number)[:3]}"
+        elif mess == "bad-address":
+            email = rng.choice([f"reporter{i}@@news.example.org", f"reporter {i}@news.example.org",
+                                f"reporter{i}@news..example.org", f"reporter{i}.example.org"])
+        elif mess == "address-case":
+            email = f"reporter{i}@NEWS{i % 97}.Example.ORG"
+        elif mess == "same-number" and numbers:
+            number, region = numbers[rng.randrange(len(numbers))]
+        elif mess == "same-address" and emails:
+            email = emails[rng.randrange(len(emails))]
         numbers.append((number, region))
         emails.append(email)
         lines += [
@@ -95,10 +117,10 @@ def floor_seconds(numbers: list[tuple[str, str | None]], emails: list[str]) -> f
     return time.perf_counter() - start
 
 
-def check_run(n: int, folder: Path, repeat: int) -> tuple[float, float, float, int]:
+def check_run(n: int, findings: float, folder: Path, repeat: int) -> tuple[float, float, float, int, float]:
     """Floor and check, alternated `repeat` times; the best of each (this machine is shared and noisy:
-    the minimum is the run least disturbed by others)."""
-    text, numbers, emails = generate(n)
+    the minimum is the run least disturbed by others). Also the share of contacts with a finding."""
+    text, numbers, emails = generate(n, findings)
     path = folder / f"contacts-{n}.yaml"
     path.write_text(text, encoding="utf-8")
     floors, checks, peaks = [], [], []
@@ -110,35 +132,54 @@ def check_run(n: int, folder: Path, repeat: int) -> tuple[float, float, float, i
             raise SystemExit(f"pressctl failed with exit code {code}")
         checks.append(seconds)
         peaks.append(peak)
-    return min(floors), min(checks), max(peaks), path.stat().st_size
+    share = _share_with_findings(path, n)
+    return min(floors), min(checks), max(peaks), path.stat().st_size, share
+
+
+def _share_with_findings(path: Path, n: int) -> float:
+    """What share of the contacts the check reported something on (to see the knob does what it says)."""
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "pressctl", "contacts", "check", str(path), "--format", "json"],
+                         capture_output=True, text=True, check=False).stdout
+    return len({f["contact"] for f in json.loads(out)["findings"] if f.get("contact")}) / n
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=100_000)
+    parser.add_argument("repeat", nargs="?", type=int, default=3)
+    parser.add_argument("--findings", default="0,25,100",
+                        help="percentages of contacts with at least one finding, comma-separated")
+    args = parser.parse_args()
+    n, repeat = args.n, args.repeat
+    settings = [int(p) for p in args.findings.split(",")]
+    small = max(n // 10, 1)
+    print(f"contacts check, {n:,} contacts, best of {repeat} runs each")
+    print(f"{'':34}{'seconds':>10}{'ratio':>10}{'target':>10}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        small = max(n // 10, 1)
-        floor_s, check_s, _, _ = check_run(small, folder, repeat)
-        floor_n, check_n, peak_n, size = check_run(n, folder, repeat)
+        for percent in settings:
+            floor_s, check_s, _, _, _ = check_run(small, percent / 100, folder, repeat)
+            floor_n, check_n, peak_n, size, share = check_run(n, percent / 100, folder, repeat)
+            growth = (check_n / n) / (check_s / small)
+            print(f"--findings {percent}% ({size / 2**20:.1f} MiB of YAML; {share:.0%} of contacts reported)")
+            print(f"{'  floor (validators only)':34}{floor_n:>10.2f}{1:>10.2f}")
+            print(f"{'  pressctl contacts check':34}{check_n:>10.2f}{check_n / floor_n:>10.2f}{'<= 1.50':>10}")
+            print(f"{'  peak memory (MiB)':34}{peak_n:>10.0f}{'':>10}{'<= 500':>10}")
+            print(f"{'  at ' + format(small, ',') + ' contacts':34}{check_s:>10.2f}{check_s / floor_s:>10.2f}")
+            print(f"{'  time per contact, N vs N/10':34}{growth:>10.2f}{'':>10}{'~1 (linear)':>10}", flush=True)
     # The console script, as people run it (python -m adds runpy's own start-up).
     script = Path(sys.executable).with_name("pressctl")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "pressctl"]
     typer_s = median_seconds([sys.executable, "-c", "import typer"], 15)
     version_s = median_seconds([*command, "--version"], 15)
     help_s = median_seconds([*command, "--help"], 15)
-    print(f"contacts check, {n:,} contacts ({size / 2**20:.1f} MiB of YAML), best of {repeat} runs each")
-    print(f"{'':28}{'seconds':>10}{'ratio':>10}{'target':>10}")
-    print(f"{'floor (validators only)':28}{floor_n:>10.2f}{1:>10.2f}")
-    print(f"{'pressctl contacts check':28}{check_n:>10.2f}{check_n / floor_n:>10.2f}{'<= 1.50':>10}")
-    print(f"{'peak memory (MiB)':28}{peak_n:>10.0f}{'':>10}{'<= 500':>10}")
-    growth = (check_n / n) / (check_s / small)
-    print(f"{'at ' + format(small, ',') + ' contacts':28}{check_s:>10.2f}{check_s / floor_s:>10.2f}")
-    print(f"{'time per contact, N vs N/10':28}{growth:>10.2f}{'':>10}{'~1 (linear)':>10}")
     baseline = 'python -c "import typer"'
-    print(f"{baseline:28}{typer_s:>10.3f}{1:>10.2f}")
-    print(f"{'pressctl --version':28}{version_s:>10.3f}{version_s / typer_s:>10.2f}{'<= 1.25':>10}")
-    print(f"{'pressctl --help':28}{help_s:>10.3f}{help_s / typer_s:>10.2f}{'<= 1.25':>10}")
+    print(f"{baseline:34}{typer_s:>10.3f}{1:>10.2f}")
+    print(f"{'pressctl --version':34}{version_s:>10.3f}{version_s / typer_s:>10.2f}{'<= 1.25':>10}")
+    print(f"{'pressctl --help':34}{help_s:>10.3f}{help_s / typer_s:>10.2f}{'<= 1.25':>10}")
 
 
 if __name__ == "__main__":

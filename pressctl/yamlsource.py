@@ -1,12 +1,12 @@
-"""Read YAML fast, and find the line and column of any value when a finding needs it.
+"""Read YAML fast, and give any value its line and column from the text it was read from.
 
 The bulk is parsed by yaml-rs (a Rust parser, about 20x faster than PyYAML's C
-loader on a 100,000-contact book) which keeps no positions. Positions are only
-needed for the few values that have findings, so they are looked up lazily:
-the list under a top-level key is cut into items by their `- ` lines, and an
-item is composed by PyYAML (which records marks) only when something in it is
-reported. Where the cut does not match the parsed list, the whole document is
-composed once instead, so a position is never guessed.
+loader on a 100,000-contact book), which keeps no positions. A position is read
+from the text instead, along the value's key path (see yamlscan): the list under
+a top-level key is cut into items by their `- ` lines, so a contact's values are
+found within its own few lines, in the worker that checks it. Only what the
+scanner declines to read (anchors, tags, multi-line plain scalars…) is composed
+by PyYAML, which records marks: a position is never guessed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from pressctl.findings import Finding
 from pressctl.findings import Path as KeyPath
+from pressctl.yamlscan import Span, find, find_item
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # A real contact book replays no aliases at all; a "billion laughs" document
@@ -81,6 +82,12 @@ def read_source(path: Path, display: str) -> tuple[SourceText | None, list[Findi
 
 def decode_source(data: bytes, display: str) -> tuple[SourceText | None, list[Finding]]:
     findings: list[Finding] = []
+    wide = wide_encoding(data)
+    if wide:
+        return None, [
+            Finding("F001", f"the file is {wide}, not UTF-8; save it as UTF-8 (in most editors: "
+                    "Save As, encoding UTF-8)", file=display, line=1, column=1)
+        ]
     if b"\x00" in data[:65536]:
         nul = data.index(b"\x00")
         where = SourceText(data[:nul].decode("utf-8", "replace")).position_of(nul)
@@ -107,6 +114,26 @@ def decode_source(data: bytes, display: str) -> tuple[SourceText | None, list[Fi
     return SourceText(text, had_bom), findings
 
 
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """What the bytes are when they are UTF-16 or UTF-32 text (Windows' "Unicode" saves UTF-16
+    with a byte-order mark); None otherwise. Without a mark, text that is mostly ASCII shows as a
+    NUL byte beside every character."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return f"{name} text with a byte-order mark"
+    head = data[:4096]
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 8 and 0 not in even and odd.count(0) >= 0.9 * len(odd):
+        return "UTF-16 text (little-endian, without a byte-order mark)"
+    if len(head) >= 8 and 0 not in odd and even.count(0) >= 0.9 * len(even):
+        return "UTF-16 text (big-endian, without a byte-order mark)"
+    return None
+
+
 class YamlSyntaxError(Exception):
     def __init__(self, code: str, message: str, position: Position) -> None:
         super().__init__(message)
@@ -120,12 +147,46 @@ def parse_fast(source: SourceText) -> Any:
     import yaml_rs
 
     try:
-        return yaml_rs.loads(
+        data = yaml_rs.loads(
             source.text,
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS),
         )
     except yaml_rs.YAMLDecodeError as err:
         raise _syntax_error(str(err), source) from None
+    # yaml-rs gives a stream of several documents as a list of them, which reads like one list.
+    if isinstance(data, list) and _has_document_marker(source.text):
+        second = _second_document(source.text)
+        if second is not None:
+            raise YamlSyntaxError(
+                "F003", f"the file holds {len(data)} YAML documents (a `---` line starts each); pressctl "
+                "reads one: remove the `---` line here, or split the file", second)
+    return data
+
+
+# From a newline, so that the regex engine skips from newline to newline (a check's slices are lists too).
+_DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.)(?=[ \t\r\n]|$)")
+
+
+def _has_document_marker(text: str) -> bool:
+    return _DOCUMENT_MARKER.match("\n" + text[:4]) is not None or _DOCUMENT_MARKER.search(text) is not None
+
+
+def _second_document(text: str) -> Position | None:
+    """Where the second document of a stream starts, if there is one (a linear pass over PyYAML's
+    events: aliases are not expanded)."""
+    import yaml
+
+    starts = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.DocumentStartEvent):
+                starts += 1
+                if starts == 2:
+                    mark = event.start_mark
+                    return Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def _syntax_error(text: str, source: SourceText) -> YamlSyntaxError:
@@ -137,7 +198,14 @@ def _syntax_error(text: str, source: SourceText) -> YamlSyntaxError:
             "F008", f"anchors and aliases expand too far ({first}); pressctl refuses such documents", where
         )
     if "duplicate mapping key" in first:
-        where = _find_duplicate_key(source) or Position(1, 1)
+        found = _find_duplicate_key(source)
+        if found is not None and found[2] is not None:
+            # 1 and true, or 0 and false: different YAML keys that are equal in Python.
+            key, where, other = found[0], found[1], found[2]
+            return YamlSyntaxError(
+                "F004", f"mapping keys should be text: `{other}` and `{key}` are {_scalar_kind(other)} and "
+                f"{_scalar_kind(key)}, which pressctl cannot tell apart; put keys in quotes", where)
+        where = found[1] if found else Position(1, 1)
         return YamlSyntaxError("F002", f"{first.replace('mapping ', '')}: a key given twice", where)
     match = _POSITION.search(text)
     where = Position(int(match.group(1)), int(match.group(2))) if match else Position(1, 1)
@@ -154,28 +222,107 @@ def _compose(text: str) -> Any:
     return yaml.compose(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
 
 
-def _find_duplicate_key(source: SourceText) -> Position | None:
-    """Where the second copy of a key stands (only on the error path: composes the document)."""
+def _find_duplicate_key(source: SourceText) -> tuple[str, Position, str | None] | None:
+    """The second copy of a key and where it stands, and the key it collides with when the two are
+    different YAML values that Python holds equal (`1` and `true`), else None. Only on the error path:
+    composes the document, and visits each node once, however many aliases lead to it."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        root = _compose(source.text)
+        root = yaml.compose(source.text, Loader=loader)
     except yaml.YAMLError:
         return None
-    stack = [root]
+    stack, visited, constructor = [root], set(), yaml.SafeLoader("")
     while stack:
         node = stack.pop()
+        if node is None or id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
+            seen: dict[Any, yaml.Node] = {}
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        return Position(key.start_mark.line + 1, key.start_mark.column + 1)
-                    seen.add(key.value)
+                    value_of = _scalar_value(key, constructor)
+                    earlier = seen.get(value_of)
+                    if earlier is not None:
+                        where = Position(key.start_mark.line + 1, key.start_mark.column + 1)
+                        same = earlier.tag == key.tag
+                        return key.value, where, None if same else str(earlier.value)
+                    seen[value_of] = key
                 stack.append(value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return None
+
+
+def _scalar_value(node: Any, constructor: Any) -> Any:
+    """A scalar key as Python holds it (so 1, 1.0 and true compare equal, as in yaml-rs's dict)."""
+    import yaml
+
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    try:
+        return constructor.construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError):
+        return (node.tag, node.value)
+
+
+def _scalar_kind(text: str) -> str:
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return "text"
+    return describe_value(value)
+
+
+def describe_value(value: Any) -> str:
+    """What a parsed value is, as a message says it: "a number", "true/false", "a list"…"""
+    from datetime import date, datetime
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list | tuple):  # yaml-rs gives a list used as a key as a tuple
+        return "a list"
+    if isinstance(value, dict | frozenset):  # and a mapping used as a key as a frozenset of pairs
+        return "a mapping"
+    return "text"
+
+
+def as_written(value: Any) -> str:
+    """A parsed key or value as YAML writes it, for messages (true, null, [a, b], {a: 1})."""
+    from datetime import date
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(as_written(item) for item in value) + "]"
+    if isinstance(value, frozenset | dict):
+        pairs = value.items() if isinstance(value, dict) else value
+        return "{" + ", ".join(f"{as_written(k)}: {as_written(v)}" for k, v in pairs) + "}"
+    return str(value)
+
+
+def key_problem(key: Any, example: str = "email") -> str | None:
+    """Why a mapping key that is not text is refused, in words; None for a text key."""
+    if isinstance(key, str):
+        return None
+    return (f"the key `{as_written(key)}` is {describe_value(key)}, not text; keys are names such as "
+            f"`{example}` (put it in quotes if it is meant as text)")
 
 
 def cut_list(text: str, key: str) -> list[int] | None:
@@ -185,24 +332,35 @@ def cut_list(text: str, key: str) -> list[int] | None:
     The offsets are a claim, not a fact: a caller must check them against a parse (the number of
     items, or each slice parsing to exactly its items) before it trusts them.
     """
-    head = re.search(rf"(?m)^{re.escape(key)}:[ \t]*(?:#.*)?$", text)
-    if not head:
-        return None
-    first = re.compile(r"(?m)^( *)- ").search(text, head.end())
+    # Every pattern starts from a newline, so that the regex engine skips from newline to newline
+    # at C speed over a large book (a `(?m)^` pattern tries every character: a second per 100,000).
+    head_line = re.compile(rf"\n{re.escape(key)}:[ \t]*(?:#[^\n]*)?(?=\n|$)")
+    newline = text.find("\n")
+    first_line = text if newline < 0 else text[:newline]
+    if head_line.match("\n" + first_line):
+        head_end = len(first_line)
+    else:
+        found = head_line.search(text)
+        if found is None:
+            return None
+        head_end = found.end()
+    first = re.compile(r"\n( *)- ").search(text, head_end)
     # The block ends at the next top-level key (or document marker).
-    end_match = re.compile(r"(?m)^(?:[^\s#\-]|---|\.\.\.)").search(text, head.end())
-    end = end_match.start() if end_match else len(text)
-    if not first or first.start() > end:
+    end_match = re.compile(r"\n(?:[^\s#\-]|---|\.\.\.)").search(text, head_end)
+    end = end_match.start() + 1 if end_match else len(text)
+    if not first or first.start() + 1 > end:
         return None
-    item = re.compile(rf"(?m)^{first.group(1)}-(?: |$)")
-    return [*(m.start() for m in item.finditer(text, first.start(), end)), end]
+    item = re.compile(rf"\n{first.group(1)}-(?=[ \n]|$)")
+    return [*(m.start() + 1 for m in item.finditer(text, first.start(), end)), end]
 
 
 class SourceMap:
-    """Finds the position of a value by its key path, composing as little as it can.
+    """Finds the position of a value by its key path: read from the text where it can be (yamlscan),
+    composed by PyYAML where the scanner declines.
 
-    `items` are the verified offsets of the items of the list under `list_key` (see cut_list);
-    without them every position comes from composing the whole document once."""
+    `items` are the verified offsets of the items of the list under `list_key` (see cut_list): a
+    value in an item is looked for in that item's lines only. Without them, a value inside the list
+    comes from composing the whole document once."""
 
     def __init__(self, source: SourceText, list_key: str, items: list[int] | None) -> None:
         self.source = source
@@ -278,7 +436,38 @@ class SourceMap:
             node = child
         return node, lines, chars, True
 
+    def span(self, path: KeyPath) -> tuple[Span, int, int] | None:
+        """The value at `path` as the scanner reads it from the text (see yamlscan), with the offset and
+        line count of the text it was found from (its list item, or the file); None when unsure."""
+        items, text = self._items, self.source.text
+        if len(path) >= 2 and path[0] == self._list_key and isinstance(path[1], int):
+            if items is None or path[1] >= len(items) - 1:
+                return None  # counting items from the top for every finding would be quadratic
+            span = find_item(text, items[path[1]], path[2:])
+            return (span, items[path[1]], self._item_line(path[1])) if span is not None else None
+        span = find(text, path)
+        return (span, 0, 0) if span is not None else None
+
+    def place(self, findings: list[Finding], file: str) -> list[Finding]:
+        """Each finding that has no line yet with the line and column of its path, all in file order."""
+        placed = []
+        for finding in findings:
+            if not finding.line:
+                where = self.locate(finding.path, at_key=finding.extra.get("at_key", False))
+                finding = finding.located(file, where.line, where.column)
+            placed.append(finding)
+        return sorted(placed, key=lambda f: (f.line, f.column, f.code))
+
     def locate(self, path: KeyPath, at_key: bool = False) -> Position:
+        found = self.span(path)
+        if found is not None and (not at_key or found[0].key is not None):
+            span, base, lines = found
+            offset = span.key if at_key and span.key is not None else span.start
+            text = self.source.text
+            return Position(lines + text.count("\n", base, offset) + 1, offset - text.rfind("\n", 0, offset))
+        return self._composed_position(path, at_key)
+
+    def _composed_position(self, path: KeyPath, at_key: bool) -> Position:
         if at_key and path:
             parent, offset, _, reached = self.node(path[:-1])
             key = _key_node(parent, path[-1]) if reached else None
@@ -295,6 +484,9 @@ class SourceMap:
         """Offsets of a scalar's text in the file, and its quoting style, for --fix."""
         import yaml
 
+        found = self.span(path)
+        if found is not None and found[0].style in (None, "'", '"'):
+            return found[0].start, found[0].end, found[0].style
         node, _, chars, reached = self.node(path)
         if not reached or not isinstance(node, yaml.ScalarNode):
             return None

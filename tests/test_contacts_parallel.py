@@ -93,3 +93,24 @@ def test_a_key_twice_in_a_large_book_is_reported_at_its_line(tmp_path: Path) -> 
     path.write_text(text, encoding="utf-8")
     line = text.splitlines().index("    name: Again") + 1
     assert findings(path, jobs=2)[:1] == [("F002", line, 5, None, "duplicate key: 'name': a key given twice")]
+
+
+def test_a_book_with_a_finding_on_every_contact_is_placed_without_composing(tmp_path: Path) -> None:
+    """Positions come from each contact's own lines (yamlscan), not from parsing it again with PyYAML:
+    that second parse made a book full of findings ten times slower than the validators."""
+    text = book(60).replace('number: "+31 6 ', 'number: "+31 (0)6 ').replace("@example.org", "@EXAMPLE.org")
+    path = tmp_path / "contacts.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = load_book(path)
+    checked = check_book(result, jobs=1)
+    assert {f.contact for f in checked.findings} == {f"c-{i}" for i in range(60)}
+    source_map = result.source_map
+    assert source_map is not None and source_map._composed == {} and source_map._document is None
+    lines = text.splitlines()
+    assert {"P004", "E002"} <= {f.code for f in checked.findings}
+    for finding in checked.findings:
+        if finding.code == "P004":
+            assert lines[finding.line - 1][finding.column - 1:].startswith('"+31 (0)6 ')
+        if finding.code == "E002":
+            assert lines[finding.line - 1][finding.column - 1:].startswith("r")
+    assert findings(path, jobs=2) == findings(path, jobs=1)

@@ -66,12 +66,12 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
     Contacts are built and checked in batches, in parallel worker processes for a large book;
     what needs the whole book (duplicates, DNS) is done here afterwards."""
     if result.source is None:
-        return BookCheck(result.locate(result.findings), [])
+        return BookCheck(result.place(result.findings), [])
     checked = _check_in_slices(result, jobs)
     if checked is None:
         data = result.data
         if data is None and result.findings:
-            return BookCheck(result.locate(result.findings), [])
+            return BookCheck(result.place(result.findings), [])
         header = ContactBuilder()
         region, style, items = header.header(data)
         checked = header.findings, region, _check_all(result, items, region, style, jobs)
@@ -97,7 +97,7 @@ def check_book(result: LoadResult, *, deliverability: bool = False, jobs: int | 
     findings.extend(_forgotten(result, emails, numbers))
     if deliverability:
         findings.extend(_deliverability(emails, dns_resolver))
-    return BookCheck(result.locate(findings), ids)
+    return BookCheck(result.place(findings), ids)
 
 
 def _workers(jobs: int | None) -> int:
@@ -160,7 +160,8 @@ def _in_workers(task: Any, shared: tuple[LoadResult, list[Any], str | None, str]
     # the memory pages it shares with this process by writing to their headers).
     gc.freeze()
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_end_with_parent, initargs=(os.getpid(),)) as pool:
             chunks = list(pool.map(task, ranges))
     finally:
         gc.unfreeze()
@@ -171,6 +172,31 @@ def _in_workers(task: Any, shared: tuple[LoadResult, list[Any], str | None, str]
 
 
 _SHARED: tuple[LoadResult, list[Any], str | None, str] | None = None
+
+
+def _end_with_parent(parent: int) -> None:
+    """In each worker: end when the check that started it ends, even by SIGKILL, rather than finish
+    its batch (a worker otherwise notices only when it next asks for work, seconds later)."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    else:
+        import threading
+        import time
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent was gone before the signal was asked for
+        os._exit(1)
 
 
 def _can_fork() -> bool:
@@ -234,12 +260,12 @@ def check_batch(result: LoadResult, first_index: int, items: list[Any], region: 
         out: list[ContactResult] = []
         for builder, contact in zip(builders, contacts, strict=True):
             if contact is None:
-                out.append((result.locate(builder.findings), None, None, []))
+                out.append((result.place(builder.findings), None, None, []))
                 continue
             findings, email, e164s = checked[contact.index]
             findings.extend(_integers_as_written(result, contact, style))
             # Located here, in the worker, where composing the contact's text again runs in parallel.
-            out.append((result.locate(builder.findings + findings), contact.id, email, e164s))
+            out.append((result.place(builder.findings + findings), contact.id, email, e164s))
         return out
 
 

@@ -11,7 +11,17 @@ from pressctl.contacts.model import PHONE_FORMATS, Consent, Contact, ContactBook
 from pressctl.findings import Finding, stop_at_first_error
 from pressctl.findings import Path as KeyPath
 from pressctl.suggest import did_you_mean
-from pressctl.yamlsource import SourceMap, SourceText, YamlSyntaxError, cut_list, parse_fast, read_source
+from pressctl.yamlsource import (
+    SourceMap,
+    SourceText,
+    YamlSyntaxError,
+    as_written,
+    cut_list,
+    describe_value,
+    key_problem,
+    parse_fast,
+    read_source,
+)
 
 TOP_KEYS = ("version", "defaults", "contacts", "suppressed")
 DEFAULT_KEYS = ("region", "phone_format")
@@ -79,20 +89,15 @@ class LoadResult:
         book, shape = build_book(data, self.file)
         return book, self.findings + shape
 
-    def locate(self, findings: list[Finding]) -> list[Finding]:
-        """Give each finding its line and column, sorted as they stand in the file."""
-        located = []
-        source_map = self.source_map if any(not f.line for f in findings) else None
-        for finding in findings:
-            if finding.line:
-                located.append(finding)
-                continue
-            where = (1, 1)
-            if source_map is not None:
-                pos = source_map.locate(finding.path, at_key=finding.extra.get("at_key", False))
-                where = (pos.line, pos.column)
-            located.append(finding.located(self.file, *where))
-        return sorted(located, key=lambda f: (f.line, f.column, f.code))
+    def place(self, findings: list[Finding]) -> list[Finding]:
+        """The findings with their lines and columns (read from the text, see SourceMap), in file order."""
+        if self.source_map is None or all(f.line for f in findings):
+            return sorted(findings, key=_file_order)
+        return self.source_map.place(findings, self.file)
+
+
+def _file_order(finding: Finding) -> tuple[int, int, str]:
+    return finding.line, finding.column, finding.code
 
 
 def load_book(path: Path, display: str | None = None) -> LoadResult:
@@ -105,12 +110,18 @@ def load_book(path: Path, display: str | None = None) -> LoadResult:
 def open_book(path: Path, display: str | None = None) -> ContactBook:
     """Load a book for render and export: structural errors stop the job; value errors are the
     check's business."""
+    return open_book_source(path, display)[1]
+
+
+def open_book_source(path: Path, display: str | None = None) -> tuple[LoadResult, ContactBook]:
+    """open_book() for the commands that also edit the book's text (import, forget): the loaded
+    source and parsed data come with the contacts."""
     result = load_book(path, display)
     book, findings = result.build()
-    errors = [f for f in result.locate(findings) if f.severity.value == "error"
+    errors = [f for f in result.place(findings) if f.severity.value == "error"
               and (f.code.startswith("F") or f.code in ("C001", "C003"))]
     stop_at_first_error(errors, "contacts check")
-    return book
+    return result, book
 
 
 def build_book(data: Any, file: str) -> tuple[ContactBook, list[Finding]]:
@@ -121,22 +132,7 @@ def build_book(data: Any, file: str) -> tuple[ContactBook, list[Finding]]:
     return ContactBook(file, region, phone_format, tuple(contacts)), builder.findings
 
 
-def describe_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, datetime):
-        return "a date and time"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "text"
+describe_type = describe_value  # the name the contact checks use
 
 
 class ContactBuilder:
@@ -156,13 +152,36 @@ class ContactBuilder:
     def unknown_keys(self, mapping: dict[Any, Any], known: tuple[str, ...], path: KeyPath,
                      contact: str | None = None, extensions: bool = False) -> None:
         for key in mapping:
-            if key in known or (extensions and isinstance(key, str) and key.startswith("x-")):
+            problem = key_problem(key)
+            if problem:
+                self.add("F004", problem, (*path, as_written(key)), contact, at_key=True)
                 continue
-            guess = did_you_mean(str(key), known)
+            if key in known:
+                continue
+            if extensions and key.startswith("x-"):
+                self.keys_within(mapping[key], (*path, key), contact)
+                continue
+            guess = did_you_mean(key, known)
             hint = f"; {guess}" if guess else ""
             if extensions and not guess:
                 hint = "; extensions must start with `x-`"
-            self.add("F005", f"unknown key `{key}`{hint}", (*path, str(key)), contact, at_key=True)
+            self.add("F005", f"unknown key `{key}`{hint}", (*path, key), contact, at_key=True)
+
+    def keys_within(self, value: Any, path: KeyPath, contact: str | None) -> None:
+        """Keys that are not text anywhere inside an `x-…` value: templates and exports take its keys
+        as names."""
+        stack = [(value, path)]
+        while stack:
+            value, path = stack.pop()
+            if isinstance(value, list):
+                stack.extend((item, (*path, i)) for i, item in enumerate(value))
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    problem = key_problem(key)
+                    if problem:
+                        self.add("F004", problem, (*path, as_written(key)), contact, at_key=True)
+                    else:
+                        stack.append((item, (*path, key)))
 
     def text(self, mapping: dict[Any, Any], key: str, path: KeyPath, contact: str | None,
              required: bool = False) -> str | None:
@@ -216,8 +235,10 @@ class ContactBuilder:
                      f"not {describe_type(data)}", ())
             return None, "international", []
         self.unknown_keys(data, TOP_KEYS, ())
-        if data.get("version") != 1:
-            got = "missing" if "version" not in data else f"{data.get('version')!r}"
+        version = data.get("version")
+        # Not `!= 1`: true and 1.0 are equal to 1 in Python, and neither is the version 1.
+        if type(version) is not int or version != 1:
+            got = "missing" if "version" not in data else f"`{as_written(version)}` ({describe_value(version)})"
             self.add("F006", f"`version` is {got}; this pressctl reads `version: 1`",
                      ("version",) if "version" in data else ())
         region, phone_format = self.defaults(data.get("defaults"))

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pressctl.contacts.load import build_book, load_book
+from pressctl.contacts.load import build_book, open_book_source
 from pressctl.contacts.model import ContactBook
 from pressctl.errors import InputError, UsageError
-from pressctl.findings import Finding, Severity, stop_at_first_error
+from pressctl.findings import Finding
 from pressctl.imports.merge import CONSENT_BASES, Merger, Options, Plan
 from pressctl.imports.read import read_source
 from pressctl.imports.record import Record
@@ -76,10 +76,7 @@ def _read_book(path: Path) -> tuple[str, object, ContactBook]:
         text = ""
         book, _ = build_book({"version": 1, "contacts": []}, str(path))
         return text, {}, book
-    loaded = load_book(path)
-    book, findings = loaded.build()
-    errors = [f for f in loaded.locate(findings) if f.severity is Severity.ERROR and f.code.startswith("F")]
-    stop_at_first_error(errors, "contacts check")
+    loaded, book = open_book_source(path)
     assert loaded.source is not None
     if loaded.source.had_bom:
         raise InputError("the book starts with a byte-order mark; run `pressctl contacts check --fix` first",

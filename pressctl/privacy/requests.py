@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from pressctl.atomic import write_atomic
-from pressctl.contacts.load import build_book, load_book
+from pressctl.contacts.load import build_book, open_book_source
 from pressctl.contacts.model import ContactBook
 from pressctl.errors import InputError
-from pressctl.findings import Severity, stop_at_first_error
 from pressctl.privacy.places import (
     JOURNAL,
     MANIFEST_NAME,
@@ -36,10 +35,7 @@ UNREACHABLE = (
 
 
 def _open(book_path: Path) -> tuple[str, Any, ContactBook]:
-    loaded = load_book(book_path)
-    book, findings = loaded.build()
-    errors = [f for f in loaded.locate(findings) if f.severity is Severity.ERROR and f.code.startswith("F")]
-    stop_at_first_error(errors, "contacts check")
+    loaded, book = open_book_source(book_path)
     assert loaded.source is not None
     return loaded.source.text, loaded.data, book
 

@@ -14,7 +14,15 @@ from pressctl.findings import Path as KeyPath
 from pressctl.release.locate import front_matter_line
 from pressctl.release.model import Placement, Quote, Release, line_break_in
 from pressctl.suggest import closest, did_you_mean
-from pressctl.yamlsource import SourceText, YamlSyntaxError, parse_fast
+from pressctl.yamlsource import (
+    SourceText,
+    YamlSyntaxError,
+    as_written,
+    describe_value,
+    key_problem,
+    parse_fast,
+    wide_encoding,
+)
 
 KEYS = (
     "headline", "subheadline", "dateline", "date", "embargo", "language", "quotes",
@@ -41,13 +49,16 @@ def read_release(path: Path | str) -> tuple[Release | None, list[Finding]]:
     path = Path(path)
     display = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise UsageError("no such file", path=display) from None
     except IsADirectoryError:
         raise UsageError("is a folder, not a file", path=display) from None
     except UnicodeDecodeError:
-        return None, [Finding("R001", "not valid UTF-8; save the release as UTF-8", file=display, line=1, column=1)]
+        wide = wide_encoding(data)
+        what = f"the file is {wide}, not UTF-8" if wide else "not valid UTF-8"
+        return None, [Finding("R001", f"{what}; save the release as UTF-8", file=display, line=1, column=1)]
     text = text.replace("\r\n", "\n")
     lines = text.split("\n")
     if not lines or not _FENCE.match(lines[0]) or lines[0].startswith("..."):
@@ -88,9 +99,12 @@ class _Builder:
     def build(self, body: str, body_line: int) -> tuple[Release | None, list[Finding]]:
         data = self.data
         for key in data:
-            if key not in KEYS:
-                self.add("R013", f"unknown key `{key}`{did_you_mean_hint(str(key), KEYS)}", (str(key),))
-        unknown = [str(key) for key in data if key not in KEYS]
+            problem = key_problem(key, "headline")
+            if problem:
+                self.add("R011", problem, (as_written(key),))
+            elif key not in KEYS:
+                self.add("R013", f"unknown key `{key}`{did_you_mean_hint(key, KEYS)}", (key,))
+        unknown = [key for key in data if isinstance(key, str) and key not in KEYS]
         for key in REQUIRED:
             # A misspelt key already has its finding ("did you mean"); do not report it twice.
             if data.get(key) in (None, "") and closest(key, unknown) is None:
@@ -250,13 +264,16 @@ class _Builder:
                 self.add("R011", f"quote {index + 1} must be a mapping with `by` or `name`, and `text`", path)
                 continue
             for key in item:
-                if key not in QUOTE_KEYS:
-                    hint = did_you_mean_hint(str(key), QUOTE_KEYS)
-                    self.add("R013", f"unknown key `{key}` in quote {index + 1}{hint}", (*path, str(key)))
+                problem = key_problem(key, "text")
+                if problem:
+                    self.add("R011", f"quote {index + 1}: {problem}", (*path, as_written(key)))
+                elif key not in QUOTE_KEYS:
+                    hint = did_you_mean_hint(key, QUOTE_KEYS)
+                    self.add("R013", f"unknown key `{key}` in quote {index + 1}{hint}", (*path, key))
             fields = {key: self.text(key, one_line=key != "text", mapping=item, path=(*path, key))
                       for key in QUOTE_KEYS if key in item}
             if not fields.get("text"):
-                if closest("text", [str(k) for k in item if k not in QUOTE_KEYS]) is None:
+                if closest("text", [k for k in item if isinstance(k, str) and k not in QUOTE_KEYS]) is None:
                     self.add("R002", f"quote {index + 1} has no `text`", path)
                 continue
             if bool(fields.get("by")) == bool(fields.get("name")):
@@ -316,7 +333,4 @@ def did_you_mean_hint(word: str, known: tuple[str, ...]) -> str:
     return f"; {hint}" if hint else ""
 
 
-def _describe(value: Any) -> str:
-    from pressctl.contacts.load import describe_type
-
-    return describe_type(value)
+_describe = describe_value

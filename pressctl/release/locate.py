@@ -1,40 +1,22 @@
-"""Where a front-matter value stands in its release file, found only when a finding asks."""
+"""Where a front-matter value stands in its release file: read from the text like the contact book's
+positions (see yamlsource.SourceMap), only when a finding asks."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from pressctl.findings import Path as KeyPath
+from pressctl.yamlsource import SourceMap, SourceText
 
 
 @lru_cache(maxsize=8)
-def _front_matter_nodes(front: str) -> Any:
-    """Composed once per front matter, however many findings ask for a line (the nodes are only read)."""
-    import yaml
-
-    try:
-        return yaml.compose(front, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
-        return None
+def _positions(front: str) -> SourceMap:
+    """One per front matter, however many findings ask for a line (what it composes is kept)."""
+    return SourceMap(SourceText(front), "", None)
 
 
 def front_matter_line(front: str, path: KeyPath) -> int:
-    """The 1-based line within the front matter where `path` stands (composed only when asked)."""
-    import yaml
-
-    node = _front_matter_nodes(front)
-    line = 1
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == step), None)
-            if pair is None:
-                break
-            line = pair[0].start_mark.line + 1
-            node = pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
+    """The 1-based line within the front matter where `path` stands: a key's own line, or a list
+    item's; the deepest part of the path that exists when the rest does not."""
+    at_key = bool(path) and isinstance(path[-1], str)
+    return _positions(front).locate(path, at_key=at_key).line

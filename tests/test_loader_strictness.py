@@ -1,0 +1,178 @@
+"""The two YAML loaders (contact book, release front matter) on odd and hostile data: each answer is a
+finding that says what is wrong, in bounded time, never a traceback or a wrong reading."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pressctl.contacts.check import check_book
+from pressctl.contacts.load import load_book
+from pressctl.release.load import read_release
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+RELEASE_HEAD = "---\nheadline: Café au lait\ndateline: PARIS\ndate: 2024-06-26\n"
+
+
+def book_findings(tmp_path: Path, text: str | bytes) -> list[tuple[str, int, str]]:
+    path = tmp_path / "contacts.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return [(f.code, f.line, f.message) for f in check_book(load_book(path)).findings]
+
+
+def release_findings(tmp_path: Path, text: str | bytes) -> list[tuple[str, int, str]]:
+    path = tmp_path / "release.md"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return [(f.code, f.line, f.message) for f in read_release(path)[1]]
+
+
+def alias_graph(levels: int, indent: str) -> list[str]:
+    """A duplicate key first, then anchors that each name the one before twice: 2**levels paths to the
+    last one from the root, a few hundred bytes of text."""
+    lines = [f"{indent}x-dup: {{z: 1, z: 2}}", f"{indent}x-a0: &a0 [leaf]"]
+    lines += [f"{indent}x-a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, levels)]
+    return lines
+
+
+def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # In a process of its own with a time limit: exponential work must fail the test, not hang it.
+    return subprocess.run([sys.executable, "-m", "pressctl", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_a_duplicate_key_beside_an_alias_graph_is_found_at_once(tmp_path: Path) -> None:
+    contact = ["version: 1", "contacts:", "  - id: a", "    name: A", "    email: a@example.org",
+               *alias_graph(40, "    ")]
+    (tmp_path / "contacts.yaml").write_text("\n".join(contact) + "\n", encoding="utf-8")
+    result = run_cli(["contacts", "check", "contacts.yaml"], tmp_path)
+    assert result.stdout.startswith("contacts.yaml:6:19: F002 [error] duplicate key: 'z'"), result.stdout
+    release = [*RELEASE_HEAD.splitlines(), *alias_graph(40, ""), "---", "The statement."]
+    (tmp_path / "release.md").write_text("\n".join(release) + "\n", encoding="utf-8")
+    (tmp_path / "ok.yaml").write_text("version: 1\ncontacts:\n  - {id: a, name: A, email: a@example.org}\n",
+                                      encoding="utf-8")
+    result = run_cli(["release", "check", "release.md", "--contacts", "ok.yaml"], tmp_path)
+    assert "release.md:5:" in result.stdout and "duplicate key: 'z'" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("written", ["true", "1.0", "'1'", "1.5", "2", "[1]", "null"])
+def test_only_the_integer_1_is_version_1(tmp_path: Path, written: str) -> None:
+    found = book_findings(tmp_path, f"version: {written}\ncontacts: []\n")
+    assert [(code, line) for code, line, _ in found] == [("F006", 1)]
+    assert found[0][2].endswith("this pressctl reads `version: 1`")
+
+
+def test_version_1_is_read(tmp_path: Path) -> None:
+    assert book_findings(tmp_path, "version: 1\ncontacts: []\n") == []
+
+
+@SETTINGS
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40),
+       st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32"]))
+def test_wide_encodings_are_named_not_called_binary(tmp_path: Path, name: str, encoding: str) -> None:
+    text = f"version: 1\ncontacts:\n  - id: a\n    name: {yaml.safe_dump(name).splitlines()[0]!s}x\n"
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        data = ("\ufeff" + text).encode(encoding)
+    for found in (book_findings(tmp_path, data), release_findings(tmp_path, (RELEASE_HEAD + "---\nx\n").encode(
+            encoding))):
+        assert len(found) == 1
+        code, line, message = found[0]
+        assert code in ("F001", "R001") and line == 1
+        assert encoding[:6].upper() in message and "binary" not in message, message
+
+
+def test_utf16_without_a_mark_is_named_too(tmp_path: Path) -> None:
+    [(code, _, message)] = book_findings(tmp_path, "version: 1\ncontacts: []\n".encode("utf-16-le"))
+    assert (code, message.split(",")[0]) == ("F001", "the file is UTF-16 text (little-endian")
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("version: 1\ncontacts: []\n---\nversion: 1\ncontacts: []\n", 3),
+    ("---\nversion: 1\n---\n- a\n---\n- b\n", 3),
+    ("- a\n...\n---\n- b\n", 3),
+])
+def test_several_documents_are_named(tmp_path: Path, text: str, line: int) -> None:
+    [(code, found_line, message)] = book_findings(tmp_path, text)
+    assert (code, found_line) == ("F003", line)
+    assert "YAML documents" in message and "not a list" not in message
+
+
+def test_one_document_with_markers_is_one_document(tmp_path: Path) -> None:
+    assert book_findings(tmp_path, "---\nversion: 1\ncontacts: []\n...\n") == []
+
+
+@pytest.mark.parametrize(("first", "second"), [("1", "true"), ("0", "false"), ("1", "1.0"), ("true", "1")])
+def test_keys_equal_only_in_python_are_not_called_duplicates(tmp_path: Path, first: str, second: str) -> None:
+    text = f"version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n    {first}: x\n    {second}: y\n"
+    [(code, line, message)] = book_findings(tmp_path, text)
+    assert (code, line) == ("F004", 7)
+    assert f"`{first}` and `{second}`" in message and "duplicate" not in message
+    [(code, line, message)] = release_findings(tmp_path, f"{RELEASE_HEAD}{first}: x\n{second}: y\n---\nx\n")
+    assert (code, line) == ("R001", 6) and "duplicate" not in message
+
+
+def test_a_real_duplicate_is_still_a_duplicate(tmp_path: Path) -> None:
+    text = "version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n    x-n: 1\n    x-n: 2\n"
+    assert book_findings(tmp_path, text) == [("F002", 7, "duplicate key: 'x-n': a key given twice")]
+
+
+KEYS = st.one_of(
+    st.integers(-5, 10**6), st.integers(-100, 100).map(lambda n: n + 0.5), st.booleans(),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1)),
+    st.lists(st.sampled_from(["a", "b", 1]), min_size=1, max_size=2).map(tuple),
+    st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 3), min_size=1, max_size=2).map(
+        lambda d: tuple(sorted(d.items()))).map(lambda pairs: ("map", pairs)),
+)
+
+
+def key_yaml(key: Any) -> str:
+    """The key as YAML text (a mapping key written as a flow mapping, a list as a flow list)."""
+    if isinstance(key, tuple) and key and key[0] == "map":
+        return "{" + ", ".join(f"{k}: {v}" for k, v in key[1]) + "}"
+    if isinstance(key, tuple):
+        return "[" + ", ".join(str(item) for item in key) + "]"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+PLACES = [
+    "{key}: x\nversion: 1\ncontacts: []\n",
+    "version: 1\ndefaults:\n  {key}: x\ncontacts: []\n",
+    "version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n    {key}: x\n",
+    "version: 1\ncontacts:\n  - id: a\n    name: A\n    phones:\n      - {{number: '+31 6 12345678', {key}: x}}\n",
+    "version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n"
+    "    consent: {{basis: consent, {key}: x}}\n",
+    "version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n    x-desk:\n      - {{{key}: x}}\n",
+]
+
+
+@SETTINGS
+@given(KEYS, st.sampled_from(PLACES))
+def test_keys_that_are_not_text_are_a_clear_finding_in_the_book(tmp_path: Path, key: Any, place: str) -> None:
+    found = book_findings(tmp_path, place.format(key=key_yaml(key)))
+    not_text = [message for code, _, message in found if code == "F004" and "not text" in message]
+    assert not_text, found
+    assert not [f for f in found if f[0] == "F005"], found
+
+
+@SETTINGS
+@given(KEYS, st.sampled_from(["{key}: x\n", "quotes:\n  - {{text: Bonjour, name: Zoé, {key}: x}}\n"]))
+def test_keys_that_are_not_text_are_a_clear_finding_in_front_matter(tmp_path: Path, key: Any, place: str) -> None:
+    written = key_yaml(key)
+    found = release_findings(tmp_path, RELEASE_HEAD + place.format(key=written) + "---\nLe texte.\n")
+    assert [code for code, _, message in found if "not text" in message] == ["R011"], found
