@@ -13,11 +13,12 @@ from typing import Any
 
 from pressctl.config import Config
 from pressctl.contacts.model import Contact, ContactBook
-from pressctl.errors import InputError
+from pressctl.errors import InputError, UsageError
 from pressctl.findings import Severity, stop_at_first_error
 from pressctl.release import Release, check_release
 from pressctl.render.environment import compile_template, template_path
 from pressctl.render.phrases import Phrases, phrases_for
+from pressctl.urls import is_web_url
 
 PREHEADER_LENGTH = 150
 PHONE_LABELS = {"mobile": "Mobile", "work": "Work", "home": "Home", "fax": "Fax", "other": "Other"}
@@ -27,8 +28,8 @@ TEMPLATES = {"text": "release.txt", "html": "release.html", "email": "email.html
 @dataclass(frozen=True)
 class PhoneView:
     label: str  # localised: "Mobile", "Mobiel", …
-    number: str  # international format, "+31 6 51280210"
-    tel: str  # E.164 for tel: links
+    number: str  # international format, "+31 6 51280210", "+1 202-555-0143 ext. 204"
+    tel: str  # after `tel:` (RFC 3966): E.164, with `;ext=204` for an extension
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
     dateline = f"{release.dateline.upper()}, {date_text} \u2013"
     quotes = [_quote_view(q, contacts, t) for q in release.quotes]
     organisation = config.organisation
+    if organisation.website and not is_web_url(organisation.website):
+        # It becomes the publisher's url in the JSON-LD and a link in templates: `javascript:` must not.
+        raise UsageError(f"`organisation.website` is {organisation.website!r}, not an http:// or https:// address",
+                         path=config.path or "pressctl.toml", hint='write it as website = "https://example.org"')
     about_markdown = release.about if release.about is not None else organisation.about
     about = None
     if about_markdown:
@@ -181,23 +186,25 @@ def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list
     blocks: list[Block] = []
     chunk: list[str] = []
 
-    def flush() -> None:
+    def flush(*, always: bool = False) -> None:
+        """The text gathered so far as a part; the first part opens with the dateline, and there always is
+        one before a quote, so a statement that begins with a placed quote keeps its dateline."""
         source = "\n".join(chunk).strip()
         chunk.clear()
-        if not source:
-            return
         first = not blocks
+        if not source and not (first and always):
+            return
         lead_html = f'<span class="dateline">{html_lib.escape(dateline)}</span>' if first else ""
         blocks.append(Block("text", markdown.to_text(source, lead=dateline if first else "", refs=refs),
                             Markup(markdown.to_html(source, lead_html=lead_html, refs=refs))))
 
     for number, line in enumerate(lines):
         if number in placed:
-            flush()
+            flush(always=True)
             blocks.append(Block("quote", quote=quotes[_position(release, placed[number])]))
         else:
             chunk.append(line)
-    flush()
+    flush(always=True)
     shown = set(placed.values())
     blocks.extend(Block("quote", quote=quotes[n]) for n, q in enumerate(release.quotes) if q.index not in shown)
     return blocks
@@ -218,16 +225,15 @@ def _quote_view(quote: Any, contacts: dict[str, Contact], t: Phrases) -> QuoteVi
 
 
 def _person(contact: Contact, t: Phrases) -> PersonView:
-    from pressctl.contacts.phones import international
+    from pressctl.render.tel import dial_forms
 
     phones = []
     for phone in contact.phones:
-        number = international(phone.number, contact.phone_region)
-        tel = international(phone.number, contact.phone_region, style="e164")
+        forms = dial_forms(phone.number, contact.phone_region)
         # A number a reader abroad cannot dial is never printed: a media contact's stops the render
         # (R014); a speaker's, which the built-in templates do not show, is left out.
-        if number and tel:
-            phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), number, tel))
+        if forms:
+            phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), forms.printed, forms.tel))
     return PersonView(contact.id, contact.name, contact.role or "", contact.organisation or "",
                       contact.email or "", tuple(phones), MappingProxyType(dict(contact.extensions)))
 

@@ -7,6 +7,8 @@ from functools import cache
 from typing import Any
 
 WIDTH = 72
+# The schemes a link in the statement may have, in HTML and in text alike (a relative link has none).
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 
 References = dict[str, Any]  # link reference definitions, `[site]: https://…`, as markdown-it keeps them
@@ -29,7 +31,9 @@ def _image(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env))
-    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if src.startswith(("https://", "http://")) else alt
+    from pressctl.urls import is_web_url
+
+    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if is_web_url(src) else alt
 
 
 def references(markdown: str) -> References:
@@ -55,7 +59,9 @@ def to_html(markdown: str, *, lead_html: str = "", refs: References | None = Non
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
     html = parser.renderer.render(tokens, parser.options, {})
-    if lead_html:
+    if lead_html and not html:
+        html = f"<p>{lead_html}</p>\n"
+    elif lead_html:
         html = html[3:] if html.startswith("<p>") else "</p>\n" + html
         html = f"<p>{lead_html} " + html
     return sanitise(html)
@@ -70,7 +76,7 @@ def sanitise(html: str) -> str:
     import nh3
 
     return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}, "span": {"class"}, "img": {"src", "alt"}},
-                     url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener")
+                     url_schemes=set(LINK_SCHEMES), link_rel="noopener")
 
 
 _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3",
@@ -179,8 +185,15 @@ def _inline(children: list[Any]) -> str:
             label = "".join(parts[start + 1:])
             del parts[start:]
             same = href.removeprefix("mailto:").removeprefix("https://").removeprefix("http://") == label
-            parts.append(label if same else f"{label} <{href}>")
+            parts.append(label if same or not _linkable(href) else f"{label} <{href}>")
     return "".join(parts)
+
+
+def _linkable(href: str) -> bool:
+    """The HTML keeps this link (see sanitise), so the text shows it too."""
+    from pressctl.urls import scheme_of
+
+    return scheme_of(href) in LINK_SCHEMES | {""}
 
 
 def _fill(text: str, width: int, first: str, rest: str) -> str:
