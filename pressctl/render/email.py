@@ -79,13 +79,16 @@ def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
 
 def _sender(config: Config, sender: str | None) -> tuple[str, str, str]:
     """(display name, address, where it was written) of the From: address."""
-    from email.utils import parseaddr
+    from email import errors, policy
 
     if sender:
-        name, address = parseaddr(sender)
-        if not address or "@" not in address or line_break_in(sender):
-            raise UsageError(f"--from {sender!r} is not an address such as 'Press Office <press@example.org>'")
-        return name, address, "--from"
+        # Exactly one address, read strictly: a lenient reading of `a@x.org>, <evil@y.org` keeps a@x.org.
+        parsed = policy.default.header_factory("From", sender)
+        defects = [d for d in parsed.defects if not isinstance(d, errors.NonASCIILocalPartDefect)]
+        if len(parsed.addresses) != 1 or defects or line_break_in(sender) or "@" not in parsed.addresses[0].addr_spec:
+            raise UsageError(f"--from {sender!r} is not one address such as 'Press Office <press@example.org>'",
+                             hint='quote a name with a comma in it: \'"Press, Desk" <press@example.org>\'')
+        return parsed.addresses[0].display_name, parsed.addresses[0].addr_spec, "--from"
     if not config.sender.email:
         raise UsageError("no sender: set [sender] email in pressctl.toml, or pass --from")
     return config.sender.name, config.sender.email, f"{config.path or 'pressctl.toml'}: `sender.email`"
@@ -143,7 +146,7 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
         parts.append(f"List-Unsubscribe: {addresses}\r\n".encode("ascii"))
         if any(address.startswith("https://") for address in unsubscribe):  # RFC 8058 one-click
             parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-    parts.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"))
+    parts.append(f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode("ascii"))
     for subtype, (encoding, data) in zip(("plain", "html"), bodies, strict=True):
         if boundary.encode("ascii") in data:
             raise InputError("the message body contains its own MIME boundary; change the text")

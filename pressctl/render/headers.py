@@ -25,28 +25,51 @@ _Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 
 def unstructured(name: str, text: str) -> str:
     """`Name: text` for a free-text field such as Subject, folded, ending in CRLF."""
-    if _plain(text):
-        return _fold(name, text.split(" "))
-    return _fold(name, encoded_words(text, len(name) + 2))
+    return _fold(name, _words(name, text, phrase=False))
 
 
 def mailbox(name: str, display_name: str, addr_spec: str) -> str:
     """`Name: display name <addr-spec>`, folded, ending in CRLF. `addr_spec` must already be ASCII."""
     if not display_name:
         return _fold(name, [addr_spec])
-    if _plain(display_name):
-        words = display_name.split(" ")
-        if not all(_ATOM.fullmatch(word) for word in words):
-            words = ['"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"']
-        if len(name) + 2 + len(" ".join(words)) + len(addr_spec) + 3 <= LINE:
-            return _fold(name, [*words, f"<{addr_spec}>"])
-    return _fold(name, [*encoded_words(display_name, len(name) + 2), f"<{addr_spec}>"])
+    words = _words(name, display_name, phrase=True)
+    if all(_plain(word) for word in display_name.split(" ")) and not all(map(_ATOM.fullmatch, words)):
+        # ASCII with a comma or a quote in it: one quoted string reads better than encoded words.
+        quoted = '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if len(name) + 2 + len(quoted) + len(addr_spec) + 3 <= LINE:
+            words = [quoted]
+    return _fold(name, [*words, f"<{addr_spec}>"])
 
 
-def _plain(text: str) -> bool:
-    """Text that goes into a header as it is: ASCII words that fit a line, one space apart, no `=?`."""
+def _plain(word: str) -> bool:
+    """A word that goes into a header as it is: printable ASCII, short enough to fold, no `=?`."""
+    return bool(_PLAIN_WORD.fullmatch(word)) and "=?" not in word and len(word) < LINE - 20
+
+
+def _words(name: str, text: str, *, phrase: bool) -> list[str]:
+    """The header's words: plain ASCII words as they are, each run of other words as encoded words. A run
+    holds the spaces between its own words; the single space between a plain word and an encoded word is
+    kept by every decoder (RFC 2047 §6.2). Text with spaces at its ends or in a row is encoded whole."""
     words = text.split(" ")
-    return "=?" not in text and all(_PLAIN_WORD.fullmatch(word) and len(word) < LINE - 20 for word in words)
+    if "" in words:
+        return encoded_words(text, len(name))
+
+    def keep(word: str) -> bool:
+        return _plain(word) and (not phrase or bool(_ATOM.fullmatch(word)))
+
+    out: list[str] = []
+    run: list[str] = []
+    for word in words:
+        if keep(word):
+            if run:
+                out.extend(encoded_words(" ".join(run), len(name)))
+                run.clear()
+            out.append(word)
+        else:
+            run.append(word)
+    if run:
+        out.extend(encoded_words(" ".join(run), len(name)))
+    return out
 
 
 def _fold(name: str, tokens: list[str]) -> str:
@@ -59,24 +82,21 @@ def _fold(name: str, tokens: list[str]) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def encoded_words(text: str, first_line_used: int) -> list[str]:
-    """`text` as UTF-8 encoded words, each at most 75 characters and the first one short enough to follow
-    `first_line_used` characters on its line. Whitespace between encoded words is not part of the text
-    (RFC 2047 §6.2), so every space of `text` is inside a word; a break falls after a space where one is
-    near, and never inside a character or before a combining mark."""
-    q = len(_q(text.encode("utf-8")))
-    b = len(_b(text.encode("utf-8")))
-    kind = "q" if q <= b else "b"
-    encode = _q if kind == "q" else _b
-    overhead = len(_PREFIX) + 4  # "=?utf-8?" "q?" … "?="
+def encoded_words(text: str, name_length: int) -> list[str]:
+    """`text` as UTF-8 encoded words, each short enough to follow `Name: ` on a line of 78 (and at most 75
+    characters, RFC 2047 §2). Whitespace between encoded words is no part of the text (§6.2), so every space
+    of `text` is inside a word; a word ends after a space where one is near, and never inside a character
+    or before a combining mark (a Khmer subscript, an accent)."""
+    data = text.encode("utf-8")
+    # Q keeps Latin text readable in the raw message; B is shorter for other scripts.
+    kind, encode = ("q", _q) if len(_q(data)) <= len(_b(data)) * 5 // 4 else ("b", _b)
+    room = min(WORD, LINE - name_length - 3) - len(_PREFIX) - 4  # "=?utf-8?" "q?" … "?="
     words: list[str] = []
-    room = min(WORD, LINE - first_line_used - 1) - overhead
     start = 0
     while start < len(text):
         end = _longest_fit(text, start, room, encode)
         words.append(f"{_PREFIX}{kind}?{encode(text[start:end].encode('utf-8'))}?=")
         start = end
-        room = WORD - overhead
     return words
 
 
