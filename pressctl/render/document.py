@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -57,14 +58,33 @@ class QuoteView:
     attribution: str  # "Name, Role, Organisation"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Block:
-    """A piece of the statement: Markdown rendered both ways, or a placed quote."""
+    """A piece of the statement: Markdown, rendered to text or HTML when a template first asks (a text
+    render never holds the HTML of a long statement, nor the other way round), or a placed quote."""
 
     kind: str  # "text" or "quote"
-    text: str = ""  # wrapped at 72 columns (kind == "text")
-    html: str = ""  # sanitised HTML (kind == "text")
     quote: QuoteView | None = None
+    source: str = ""  # the Markdown (kind == "text")
+    lead: str = ""  # the dateline that opens the first part, if this is it
+    refs: Mapping[str, Any] = field(default_factory=dict)  # the whole statement's link reference definitions
+
+    @cached_property
+    def text(self) -> str:
+        """Wrapped at 72 columns; the first part starts with the dateline."""
+        from pressctl.render import markdown
+
+        return markdown.render(self.source, lead=self.lead, refs=dict(self.refs), html=False)[0]
+
+    @cached_property
+    def html(self) -> Any:
+        """Sanitised HTML (Markup); the first part's dateline in <span class="dateline">."""
+        from markupsafe import Markup
+
+        from pressctl.render import markdown
+
+        lead_html = f'<span class="dateline">{html_lib.escape(self.lead)}</span>' if self.lead else ""
+        return Markup(markdown.render(self.source, lead_html=lead_html, refs=dict(self.refs), text=False)[1])
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,7 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
     date_text = t.long_date(release.date)
     dateline = f"{release.dateline.upper()}, {date_text} \u2013"
     quotes = [_quote_view(q, contacts, t) for q in release.quotes]
+    preheader = preheader_for(release)
     organisation = config.organisation
     if organisation.website and not is_web_url(organisation.website):
         # It becomes the publisher's url in the JSON-LD and a link in templates: `javascript:` must not.
@@ -115,10 +136,11 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
     about_markdown = release.about if release.about is not None else organisation.about
     about = None
     if about_markdown:
+        about_text, about_html = markdown.render(about_markdown)
         about = {
             "heading": t("About {organisation}", organisation=organisation.name) if organisation.name else "",
-            "text": markdown.to_text(about_markdown),
-            "html": Markup(markdown.to_html(about_markdown)),
+            "text": about_text,
+            "html": Markup(about_html),
         }
     context = {
         "release": release,
@@ -137,13 +159,13 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
         "about": about,
         "organisation": organisation,
         "sender": config.sender,
-        "preheader": preheader_for(release),
+        "preheader": preheader,
         "recipient": recipient,
         "greeting": greeting,
         "unsubscribe_url": unsubscribe_url,
         "t": t,
     }
-    context["json_ld"] = Markup(_json_ld(release, config, preheader_for(release)))
+    context["json_ld"] = Markup(_json_ld(release, config, preheader))
     return context
 
 
@@ -175,39 +197,43 @@ def _inline_css(html: str, templates: Path | str | None) -> str:
 
 
 def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list[Block]:
-    from markupsafe import Markup
-
     from pressctl.render import markdown
 
-    lines = release.body.split("\n")
     placed = {p.line - release.body_line: p.quote for p in release.placements if p.quote is not None}
     # A `[site]: https://…` definition may stand in another part than the `[our site][site]` that uses it.
     refs = markdown.references(release.body)
     blocks: list[Block] = []
-    chunk: list[str] = []
 
-    def flush(*, always: bool = False) -> None:
-        """The text gathered so far as a part; the first part opens with the dateline, and there always is
-        one before a quote, so a statement that begins with a placed quote keeps its dateline."""
-        source = "\n".join(chunk).strip()
-        chunk.clear()
+    def text_part(source: str) -> None:
+        """The text between two quotes as a part; the first part opens with the dateline, and there always
+        is one before a quote, so a statement that begins with a placed quote keeps its dateline."""
         first = not blocks
-        if not source and not (first and always):
-            return
-        lead_html = f'<span class="dateline">{html_lib.escape(dateline)}</span>' if first else ""
-        blocks.append(Block("text", markdown.to_text(source, lead=dateline if first else "", refs=refs),
-                            Markup(markdown.to_html(source, lead_html=lead_html, refs=refs))))
+        if source.strip() or first:
+            blocks.append(Block("text", source=source, lead=dateline if first else "", refs=refs))
 
-    for number, line in enumerate(lines):
-        if number in placed:
-            flush(always=True)
-            blocks.append(Block("quote", quote=quotes[_position(release, placed[number])]))
-        else:
-            chunk.append(line)
-    flush(always=True)
+    for source, quote_index in _between_placeholders(release.body, placed):
+        text_part(source)
+        if quote_index is not None:
+            blocks.append(Block("quote", quote=quotes[_position(release, quote_index)]))
     shown = set(placed.values())
     blocks.extend(Block("quote", quote=quotes[n]) for n, q in enumerate(release.quotes) if q.index not in shown)
     return blocks
+
+
+def _between_placeholders(body: str, placed: dict[int, int]) -> list[tuple[str, int | None]]:
+    """The body cut at its placeholder lines (0-based line numbers to quote indexes): each piece of text with
+    the quote that follows it, the last with None. Slices, not a list of every line: a body may be 50 MB."""
+    pieces: list[tuple[str, int | None]] = []
+    start = position = line = 0
+    for target in sorted(placed):
+        while line < target:
+            position = body.index("\n", position) + 1
+            line += 1
+        end = body.find("\n", position)
+        pieces.append((body[start:position], placed[target]))
+        start = len(body) if end < 0 else end + 1
+    pieces.append((body[start:], None))
+    return pieces
 
 
 def _position(release: Release, quote_index: int) -> int:
@@ -273,11 +299,11 @@ _SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)")
 
 def preheader_for(release: Release) -> str:
     """The preview line of an e-mail: the subheadline, else the statement's first sentence (plain text)."""
-    from pressctl.render.markdown import to_text
+    from pressctl.render.markdown import first_paragraph_text
 
     text = release.subheadline
     if not text:
-        first = to_text(release.body, width=10_000).split("\n\n")[0]
+        first = first_paragraph_text(release.body)
         match = _SENTENCE.match(" ".join(first.split()))
         text = match.group(1) if match else first
     text = " ".join(text.split())

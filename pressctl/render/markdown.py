@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from functools import cache
 from typing import Any
@@ -37,10 +38,62 @@ def _image(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -
 
 
 def references(markdown: str) -> References:
-    """The link reference definitions in `markdown`, for rendering it in parts (split at quote placeholders)."""
-    env: dict[str, Any] = {}
-    _parser().parse(markdown, env)
-    return dict(env.get("references", {}))
+    """The link reference definitions in `markdown`, for rendering it in parts (split at quote placeholders).
+
+    Only the parts that hold a line that could be a definition are parsed: for a long statement without
+    any, this costs one scan instead of a parse of the whole text."""
+    refs: References = {}
+    for part in parts(markdown):
+        if "]:" in part and _DEFINITION.search(part):  # what every definition has: `[` opening a line, `]:`
+            env: dict[str, Any] = {"references": dict(refs)} if refs else {}
+            _parser().parse(part, env)
+            for label, target in env.get("references", {}).items():
+                refs.setdefault(label, target)  # the first definition of a label counts (CommonMark)
+    return refs
+
+
+_DEFINITION = re.compile(r"^ {0,3}\[", re.MULTILINE)
+_FENCE = re.compile(r"(`{3,})[^`]*$|(~{3,})")
+_INDENTED_FENCE = re.compile(r" {1,3}(?:`{3}|~{3})")
+_LIST_MARKER = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)")
+PART_SIZE = 64 * 1024  # characters: large enough that a part costs little to set up, small enough to be cheap
+
+
+def parts(markdown: str, size: int = PART_SIZE) -> list[str]:
+    """`markdown` cut into parts of about `size` characters that render exactly as the whole does, part by
+    part, given the whole's reference definitions. A cut falls only where CommonMark starts a new top-level
+    block whatever came before: at a blank line followed by a line that is not indented, is not a list item
+    (which could continue a list above) and is not inside a fenced code block. Raw HTML blocks, the one other
+    construct that spans blank lines, are off. Fences are followed only while they open at the margin,
+    where they are always top-level; after an indented one (perhaps inside a list item) nothing more is cut.
+
+    Rendering a long statement part by part keeps memory flat: markdown-it's tokens take some forty times
+    the size of the text they come from."""
+    if len(markdown) <= size:
+        return [markdown]
+    cuts: list[str] = []
+    start = position = 0
+    fence = ""  # the opening fence of the code block the scan is in
+    previous_blank = False
+    for line in markdown.split("\n"):
+        body = line.rstrip(" \t\r")
+        if fence:
+            rest = body.lstrip(" ")
+            if len(body) - len(rest) <= 3 and len(rest) >= len(fence) and set(rest) == {fence[0]}:
+                fence = ""
+        elif _INDENTED_FENCE.match(line):
+            break
+        else:
+            if previous_blank and body[:1] not in ("", " ", "\t") and position - start >= size and \
+                    not _LIST_MARKER.match(line):
+                cuts.append(markdown[start:position])
+                start = position
+            opening = _FENCE.match(line)
+            fence = (opening.group(1) or opening.group(2)) if opening else ""
+        previous_blank = not body
+        position += len(line) + 1
+    cuts.append(markdown[start:])
+    return cuts
 
 
 def _parse(markdown: str, refs: References | None) -> list[Any]:
@@ -48,20 +101,45 @@ def _parse(markdown: str, refs: References | None) -> list[Any]:
     return list(_parser().parse(markdown, env))
 
 
-def to_html(markdown: str, *, lead_html: str = "", refs: References | None = None) -> str:
-    """Block Markdown to HTML. `lead_html` (already escaped) opens the first paragraph, e.g. the dateline.
+def render(markdown: str, *, lead: str = "", lead_html: str = "", refs: References | None = None,
+           width: int = WIDTH, text: bool = True, html: bool = True) -> tuple[str, str]:
+    """Block Markdown to (plain text, sanitised HTML), parsed once for both and part by part (see `parts`).
 
-    Headings move down a level, `#` to <h2>: the headline is the document's only <h1>.
+    `lead` and `lead_html` (already escaped) open the first paragraph, e.g. the dateline. In HTML, headings
+    move down a level, `#` to <h2>: the headline is the document's only <h1>.
     """
+    if refs is None and len(markdown) > PART_SIZE:
+        refs = references(markdown)
+    texts: list[str] = []
+    htmls: list[str] = []
+    for part in parts(markdown):
+        tokens = _parse(part, refs)
+        if not tokens:
+            continue
+        if html:
+            htmls.append(_html(tokens, lead_html))
+        if text:
+            texts.append(_text(tokens, lead, width))
+        lead = lead_html = ""
+    if lead and text:
+        texts.append(_fill(lead, width, "", ""))
+    if lead_html and html:
+        htmls.append(f"<p>{lead_html}</p>\n")
+    return "\n\n".join(texts), "".join(htmls)
+
+
+def to_html(markdown: str, *, lead_html: str = "", refs: References | None = None) -> str:
+    """Block Markdown to sanitised HTML (see `render`)."""
+    return render(markdown, lead_html=lead_html, refs=refs, text=False)[1]
+
+
+def _html(tokens: list[Any], lead_html: str) -> str:
     parser = _parser()
-    tokens = _parse(markdown, refs)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
     html = parser.renderer.render(tokens, parser.options, {})
-    if lead_html and not html:
-        html = f"<p>{lead_html}</p>\n"
-    elif lead_html:
+    if lead_html:
         html = html[3:] if html.startswith("<p>") else "</p>\n" + html
         html = f"<p>{lead_html} " + html
     return sanitise(html)
@@ -85,16 +163,29 @@ _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code",
 
 def to_text(markdown: str, *, lead: str = "", width: int = WIDTH, refs: References | None = None) -> str:
     """Block Markdown to plain text: paragraphs wrapped, lists with hanging indents, links as `text <url>`."""
+    return render(markdown, lead=lead, refs=refs, width=width, html=False)[0]
+
+
+def _text(tokens: list[Any], lead: str, width: int) -> str:
     from markdown_it.token import Token
 
-    tokens = _parse(markdown, refs)
     blocks: list[str] = []
-    if lead and tokens and tokens[0].type == "paragraph_open":
+    if lead and tokens[0].type == "paragraph_open":
         tokens[1].children = [Token("text", "", 0, content=lead + " "), *(tokens[1].children or [])]
     elif lead:
         blocks.append(_fill(lead, width, "", ""))
     _blocks(tokens, 0, len(tokens), blocks, "", width)
     return "\n\n".join(blocks)
+
+
+def first_paragraph_text(markdown: str) -> str:
+    """The first block of `markdown` as one line of plain text, parsing only as much as that takes."""
+    refs = references(markdown)
+    for part in parts(markdown, size=4096):
+        text = render(part, refs=refs, width=10_000, html=False)[0]
+        if text:
+            return text.split("\n\n")[0]
+    return ""
 
 
 def inline_text(markdown: str) -> str:
