@@ -1,12 +1,13 @@
 """Benchmark: render releases with long statements, to show that time and memory grow linearly.
 
     flock /tmp/pressctl-bench.lock python bench/render.py [--sizes 5,10,25,50] [--formats text,html]
-                                                         [--rounds 1] [--other DIR]
+                                                         [--rounds 1] [--other-python PATH]
 
 Each statement is N MB of Markdown paragraphs (some with bold, links and list items) after the example
 release's front matter; `pressctl render` runs as a child process, and its wall time and peak memory
-(PSS of the whole process tree) are printed with the cost per MB. `--other DIR` runs the same renders with
-another checkout's package first on the path (an older commit, say), side by side in the same run.
+(PSS of the whole process tree) are printed with the cost per MB. `--other-python PATH` runs the same
+renders with another interpreter, one whose environment has another checkout of pressctl (an older commit,
+say), side by side in the same run.
 """
 
 from __future__ import annotations
@@ -62,24 +63,22 @@ def main() -> None:
     parser.add_argument("--sizes", default="5,10,25,50", help="statement sizes in MB, comma-separated")
     parser.add_argument("--formats", default="text,html")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each render; the best is shown")
-    parser.add_argument("--other", type=Path, help="another checkout to measure side by side")
+    parser.add_argument("--other-python", help="an interpreter with another pressctl, measured side by side")
     args = parser.parse_args()
     sizes = [float(size) for size in args.sizes.split(",")]
-    builds = [("this", None)] + ([("other", args.other.resolve())] if args.other else [])
+    builds = [("this", sys.executable)] + ([("other", args.other_python)] if args.other_python else [])
     with tempfile.TemporaryDirectory(prefix="pressctl-bench-render-") as tmp:
         folder = Path(tmp)
         workspace(folder, sizes)
         print(f"{'build':<6} {'format':<6} {'MB':>5} {'seconds':>8} {'peak MiB':>9} {'s/MB':>6} {'MiB/MB':>7}")
         for fmt in args.formats.split(","):
             for size in sizes:
-                for label, path in builds:
+                for label, python in builds:
                     env = dict(os.environ, SOURCE_DATE_EPOCH="1719295200")
-                    if path is not None:
-                        env["PYTHONPATH"] = str(path)
                     best = None
                     for _ in range(args.rounds):
                         seconds, peak, code = run_measured(
-                            [sys.executable, "-m", "pressctl", "render", f"releases/{size:g}mb.md", "-f", fmt,
+                            [python, "-m", "pressctl", "render", f"releases/{size:g}mb.md", "-f", fmt,
                              "-o", f"out.{fmt}"], cwd=folder, env=env)
                         if code != 0:
                             sys.exit(f"{label} {fmt} {size:g} MB: pressctl exited {code}")

@@ -102,17 +102,17 @@ def _parse(markdown: str, refs: References | None) -> list[Any]:
 
 
 def render(markdown: str, *, lead: str = "", lead_html: str = "", refs: References | None = None,
-           width: int = WIDTH, text: bool = True, html: bool = True) -> tuple[str, str]:
+           width: int = WIDTH, text: bool = True, html: bool = True, part_size: int = PART_SIZE) -> tuple[str, str]:
     """Block Markdown to (plain text, sanitised HTML), parsed once for both and part by part (see `parts`).
 
     `lead` and `lead_html` (already escaped) open the first paragraph, e.g. the dateline. In HTML, headings
     move down a level, `#` to <h2>: the headline is the document's only <h1>.
     """
-    if refs is None and len(markdown) > PART_SIZE:
+    if refs is None and len(markdown) > part_size:
         refs = references(markdown)
     texts: list[str] = []
     htmls: list[str] = []
-    for part in parts(markdown):
+    for part in parts(markdown, part_size):
         tokens = _parse(part, refs)
         if not tokens:
             continue
