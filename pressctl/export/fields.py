@@ -286,3 +286,19 @@ class ExportContext:
             notes.append(f"{self.target} has no place for a phone extension; the number went out without it "
                          f"for contact(s) {named}")
         return notes
+
+
+def email_cell(contact: Contact, *, book_file: str | None = None) -> str:
+    """The contact's address as every export writes it: the validated, normalised form from mail_address()
+    (`jürgen@bücher.de`, domain in lower case), "" for a contact without one. An address that `contacts check`
+    calls invalid (`a@x.org>, <evil@y.org`, which a tool would read as two) stops the export, naming the
+    contact, rather than reaching a mailing tool."""
+    from pressctl.contacts.addresses import mail_address
+
+    if not contact.email:
+        return ""
+    address = mail_address(contact.email)
+    if address is None:
+        raise InputError(f"contact {contact.id!r}: {contact.email!r} is not a valid e-mail address", path=book_file,
+                         hint="run `pressctl contacts check` and correct it")
+    return address.normalised
