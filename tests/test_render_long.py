@@ -31,7 +31,7 @@ def test_rendering_in_parts_is_rendering_the_whole(source: str) -> None:
 def test_a_long_statement_is_cut_only_between_top_level_blocks() -> None:
     source = "\n\n".join(["Para one.", "- a", "- b", "```", "code", "", "Not a cut", "```", "Para two.",
                           "    indented", "Para three."])
-    pieces = markdown.parts(source, size=1)
+    pieces = list(markdown.parts(source, size=1))
     assert "".join(pieces) == source
     assert ["- a\n\n- b\n\n" in piece for piece in pieces].count(True) == 1  # one loose list, never two
     assert any(piece.startswith("```\n\ncode\n\n\n\nNot a cut\n\n```") for piece in pieces)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -59,7 +60,7 @@ _LIST_MARKER = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)")
 PART_SIZE = 64 * 1024  # characters: large enough that a part costs little to set up, small enough to be cheap
 
 
-def parts(markdown: str, size: int = PART_SIZE) -> list[str]:
+def parts(markdown: str, size: int = PART_SIZE) -> Iterator[str]:
     """`markdown` cut into parts of about `size` characters that render exactly as the whole does, part by
     part, given the whole's reference definitions. A cut falls only where CommonMark starts a new top-level
     block whatever came before: at a blank line followed by a line that is not indented, is not a list item
@@ -70,12 +71,15 @@ def parts(markdown: str, size: int = PART_SIZE) -> list[str]:
     Rendering a long statement part by part keeps memory flat: markdown-it's tokens take some forty times
     the size of the text they come from."""
     if len(markdown) <= size:
-        return [markdown]
-    cuts: list[str] = []
-    start = position = 0
+        yield markdown
+        return
+    start = position = 0  # where the current part and the current line begin
     fence = ""  # the opening fence of the code block the scan is in
     previous_blank = False
-    for line in markdown.split("\n"):
+    while position <= len(markdown):
+        end = markdown.find("\n", position)
+        end = len(markdown) if end < 0 else end
+        line = markdown[position:end]
         body = line.rstrip(" \t\r")
         if fence:
             rest = body.lstrip(" ")
@@ -86,14 +90,13 @@ def parts(markdown: str, size: int = PART_SIZE) -> list[str]:
         else:
             if previous_blank and body[:1] not in ("", " ", "\t") and position - start >= size and \
                     not _LIST_MARKER.match(line):
-                cuts.append(markdown[start:position])
+                yield markdown[start:position]
                 start = position
             opening = _FENCE.match(line)
             fence = (opening.group(1) or opening.group(2)) if opening else ""
         previous_blank = not body
-        position += len(line) + 1
-    cuts.append(markdown[start:])
-    return cuts
+        position = end + 1
+    yield markdown[start:]
 
 
 def _parse(markdown: str, refs: References | None) -> list[Any]:
@@ -180,9 +183,11 @@ def _text(tokens: list[Any], lead: str, width: int) -> str:
 
 def first_paragraph_text(markdown: str) -> str:
     """The first block of `markdown` as one line of plain text, parsing only as much as that takes."""
-    refs = references(markdown)
+    refs: References | None = None
     for part in parts(markdown, size=4096):
-        text = render(part, refs=refs, width=10_000, html=False)[0]
+        if refs is None and "[" in part:  # a reference link may be defined anywhere: find the definitions
+            refs = references(markdown)
+        text = render(part, refs=refs or {}, width=10_000, html=False)[0]
         if text:
             return text.split("\n\n")[0]
     return ""
