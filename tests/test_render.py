@@ -503,3 +503,15 @@ def test_statement_links_in_text_keep_only_the_schemes_html_keeps(workspace: Pat
            "<https://example.org/s> and the page </about>." in text
     html = render_html(release, book, config)
     assert "ftp:" not in html and 'href="https://example.org/s"' in html
+
+
+def test_a_media_contacts_mailto_link_is_the_validated_address(workspace: Path) -> None:
+    """`mailto:a?cc=…` would add a Cc to the message a reader starts from the link."""
+    book_path = workspace / "contacts.yaml"
+    book_path.write_text(book_path.read_text(encoding="utf-8")
+                         .replace("marieke.vandijk@example.org", "m?cc=evil@example.net")
+                         .replace("ratih.k@example.org", "ratih@häfen.example"), encoding="utf-8")
+    html = render_html(*parts(workspace))
+    assert '<a href="mailto:m%3Fcc%3Devil@example.net">m?cc=evil@example.net</a>' in html
+    assert '<a href="mailto:ratih@xn--hfen-loa.example">ratih@häfen.example</a>' in html
+    assert 'href="mailto:m?cc' not in html

@@ -22,6 +22,7 @@ from pressctl.render.phrases import Phrases, phrases_for
 from pressctl.urls import is_web_url
 
 PREHEADER_LENGTH = 150
+_MAILTO_SAFE = "!$'*+-.^_`{|}~"  # atext that RFC 6068 lets stand in a mailto: address
 PHONE_LABELS = {"mobile": "Mobile", "work": "Work", "home": "Home", "fax": "Fax", "other": "Other"}
 TEMPLATES = {"text": "release.txt", "html": "release.html", "email": "email.html"}
 
@@ -48,6 +49,19 @@ class PersonView:
     @property
     def attribution(self) -> str:
         return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
+
+    @property
+    def mailto(self) -> str:
+        """A `mailto:` link to the validated address (RFC 6068: `?`, `&`, `%` and the like percent-encoded, so a
+        local part such as `a?cc=b@c` adds no header to the reader's new message); "" when it is not valid."""
+        from urllib.parse import quote
+
+        from pressctl.contacts.addresses import mail_address
+
+        address = mail_address(self.email) if self.email else None
+        if address is None:
+            return ""
+        return f"mailto:{quote(address.local, safe=_MAILTO_SAFE)}@{address.ascii_domain}"
 
 
 @dataclass(frozen=True)
