@@ -1,10 +1,10 @@
 """Mail header values as ASCII: RFC 2047 encoded words for any text, folded within 78 columns.
 
-Text is written as it is only when a reader cannot take it for anything else: ASCII words with single
-spaces, and no `=?` (which a mail program would decode as an encoded word, so a headline that spells
-out `=?utf-8?q?=0D=0ABcc:…?=` would reach the reader as a line break). Everything else becomes encoded
-words that carry the exact text, spaces included, and decode back to it once: their content is never
-decoded again.
+A word is written as it is only when a reader cannot take it for anything else: printable ASCII with
+no `=?` (which a mail program would decode as an encoded word, so a headline that spells out
+`=?utf-8?q?=0D=0ABcc:…?=` would reach the reader as a line break). Every other run of words becomes
+encoded words that carry the exact text, spaces included, and decode back to it once: their content is
+never decoded again. Used for Subject, From and To (docs/templates.md, "Addresses and non-ASCII text").
 """
 
 from __future__ import annotations
