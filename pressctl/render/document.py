@@ -74,31 +74,39 @@ class QuoteView:
 
 @dataclass(frozen=True, eq=False)
 class Block:
-    """A piece of the statement: Markdown, rendered to text or HTML when a template first asks (a text
-    render never holds the HTML of a long statement, nor the other way round), or a placed quote."""
+    """A piece of the statement: Markdown, rendered when a template first asks, or a placed quote. A part
+    for one format only (text or HTML) is rendered for that format alone, so a text render never holds the
+    HTML of a long statement; a part for both (an e-mail) is parsed once for the two."""
 
     kind: str  # "text" or "quote"
     quote: QuoteView | None = None
     source: str = ""  # the Markdown (kind == "text")
     lead: str = ""  # the dateline that opens the first part, if this is it
     refs: Mapping[str, Any] = field(default_factory=dict)  # the whole statement's link reference definitions
+    both: bool = False  # the templates will ask for the text and the HTML
 
     @cached_property
     def text(self) -> str:
         """Wrapped at 72 columns; the first part starts with the dateline."""
-        from pressctl.render import markdown
-
-        return markdown.render(self.source, lead=self.lead, refs=dict(self.refs), html=False)[0]
+        return self._render(text=True, html=self.both)[0]
 
     @cached_property
     def html(self) -> Any:
         """Sanitised HTML (Markup); the first part's dateline in <span class="dateline">."""
+        return self._render(text=self.both, html=True)[1]
+
+    def _render(self, *, text: bool, html: bool) -> tuple[str, Any]:
         from markupsafe import Markup
 
         from pressctl.render import markdown
 
         lead_html = f'<span class="dateline">{html_lib.escape(self.lead)}</span>' if self.lead else ""
-        return Markup(markdown.render(self.source, lead_html=lead_html, refs=dict(self.refs), text=False)[1])
+        rendered = markdown.render(self.source, lead=self.lead, lead_html=lead_html, refs=dict(self.refs),
+                                   text=text, html=html)
+        result = rendered[0], Markup(rendered[1])
+        if text and html:  # keep the other one for when the template asks for it
+            self.__dict__["text"], self.__dict__["html"] = result
+        return result
 
 
 @dataclass(frozen=True)
@@ -128,8 +136,9 @@ def ensure_renderable(release: Release, book: ContactBook) -> None:
 
 def build_context(release: Release, book: ContactBook, config: Config, *,
                   recipient: RecipientView | None = None, greeting: str = "",
-                  unsubscribe_url: str = "") -> dict[str, Any]:
-    """Every template variable (docs/templates.md lists them)."""
+                  unsubscribe_url: str = "", both: bool = False) -> dict[str, Any]:
+    """Every template variable (docs/templates.md lists them). `both`: the text and the HTML document will
+    be rendered from it (an e-mail), so each part of the statement is parsed once for the two."""
     from markupsafe import Markup
 
     from pressctl.render import markdown
@@ -166,7 +175,7 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
         "status": status,
         "date_text": date_text,
         "dateline": dateline,
-        "statement": _statement(release, quotes, dateline),
+        "statement": _statement(release, quotes, dateline, both),
         "quotes": quotes,
         "notes": [MarkdownView(markdown.inline_text(n), Markup(markdown.inline_html(n))) for n in release.notes],
         "media_contacts": [_person(contacts[i], t) for i in release.media_contacts if i in contacts],
@@ -210,7 +219,7 @@ def _inline_css(html: str, templates: Path | str | None) -> str:
                          hint="put the styles in the template's <style> block") from None
 
 
-def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list[Block]:
+def _statement(release: Release, quotes: list[QuoteView], dateline: str, both: bool) -> list[Block]:
     from pressctl.render import markdown
 
     placed = {p.line - release.body_line: p.quote for p in release.placements if p.quote is not None}
@@ -223,7 +232,7 @@ def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list
         is one before a quote, so a statement that begins with a placed quote keeps its dateline."""
         first = not blocks
         if source.strip() or first:
-            blocks.append(Block("text", source=source, lead=dateline if first else "", refs=refs))
+            blocks.append(Block("text", source=source, lead=dateline if first else "", refs=refs, both=both))
 
     for source, quote_index in _between_placeholders(release.body, placed):
         text_part(source)
