@@ -330,3 +330,12 @@ def test_render_email_api_takes_a_unicode_sender(workspace: Path) -> None:
     assert (author.display_name, author.addr_spec) == ("Sophal Méas", "presse@xn--hfen-loa.example")
     with pytest.raises(UsageError, match=re.escape("--from 'a@x.org>, <evil@y.org' is not one address")):
         render_email(release, book, config, sender="a@x.org>, <evil@y.org")
+
+
+def test_an_encoded_word_in_a_name_is_shown_as_written(example) -> None:  # type: ignore[no-untyped-def]
+    release, config = example
+    name = "=?utf-8?q?Femke=0D=0ABcc:_evil@example.net?="
+    data = _message(release, config, headline="Deal", name=name)
+    message = parse(data)
+    assert field_names(data) == KNOWN_FIELDS and "Bcc" not in message
+    assert_display_name(message, "To", name)
