@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressctl.cli import app
-from pressctl.config import load_config
+from pressctl.config import Sender, load_config
 from pressctl.contacts.load import open_book
 from pressctl.errors import InputError, UsageError
 from pressctl.release import line_break_in, load_release
@@ -298,13 +298,18 @@ def test_any_display_name_round_trips_and_never_adds_a_header_or_recipient(examp
         with pytest.raises(InputError, match="could add a mail header"):
             _message(release, config, headline="Deal", name=name)
         return
+    # The same name as the sender's, from pressctl.toml, and as the recipient's.
+    config = dataclasses.replace(config, sender=Sender(name=name, email="press@bücher.de"))
     data = _message(release, config, headline="Deal", name=name)
     assert field_names(data) == KNOWN_FIELDS
     assert_clean_header(data)
     message = parse(data)
     (reader,) = message["To"].addresses
-    assert reader.addr_spec == "femke.jansen@example.net"
-    assert_display_name(message, "To", " ".join(name.split()))  # white space runs read as one space (RFC 5322)
+    (author,) = message["From"].addresses
+    assert (reader.addr_spec, author.addr_spec) == ("femke.jansen@example.net", "press@xn--bcher-kva.de")
+    shown = " ".join(name.split())  # runs of white space read as one space (RFC 5322 §3.2.2)
+    assert_display_name(message, "To", shown)
+    assert_display_name(message, "From", shown)
 
 
 def test_a_long_name_is_folded_into_encoded_words_that_never_split_a_character_cluster(example) -> None:  # type: ignore[no-untyped-def]
