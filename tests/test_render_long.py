@@ -14,7 +14,9 @@ LINE = st.one_of(
     st.sampled_from(["", "", "", "- item", "* item", "1. first", "2) second", "  continued", "    indented code",
                      "   - nested", "```", "```python", "~~~", "  ```", "\t```", "````", "> quoted", ">",
                      "# Heading", "Setext", "===", "---", "***", "[ref]: https://example.org/ref",
-                     "[Ref]: https://example.org/other", "<div>", "</div>", "  ", "\t"]),
+                     "[Ref]: https://example.org/other", "<div>", "</div>", "  ", "\t", "\t- tabbed", "+ plus",
+                     "10) ten", "  - indented item", "[ref]:", "  https://example.org/late", '  "a title"',
+                     "[re", "f]: https://example.org/split", "```` ```", "~~~~", "    ```", "-", "1.", "\r"]),
 )
 MARKDOWN = st.lists(LINE, min_size=1, max_size=40).map("\n".join)
 
