@@ -421,3 +421,97 @@ def test_message_id_changes_with_the_bodies_and_the_date_but_is_reproducible(wor
     assert corrected != first
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(FROZEN) + 60))
     assert message_id() not in (first, corrected)
+
+
+QUOTE_FIRST = """\
+---
+headline: A statement that opens with a quote
+dateline: Phnom Penh
+date: 2024-06-26
+language: {language}
+quotes:
+  - {{name: Kunthea Sok, text: "We wrote half of it ourselves."}}
+---
+[[quote: 1]]
+
+The agreement takes effect on 1 July.
+"""
+
+
+@pytest.mark.parametrize(("language", "dateline"), [("en", "PHNOM PENH, 26 June 2024 –"),
+                                                    ("km", "PHNOM PENH, 26 មិថុនា 2024 –")])
+def test_a_statement_that_opens_with_a_placed_quote_keeps_its_dateline(workspace: Path, language: str,
+                                                                        dateline: str) -> None:
+    """The dateline went with the first text part; a quote placed first left it out of text and HTML."""
+    path = workspace / "releases" / "quote-first.md"
+    path.write_text(QUOTE_FIRST.format(language=language), encoding="utf-8")
+    release, book, config = load_release(path), open_book(Path("contacts.yaml")), load_config()
+    text = render_text(release, book, config)
+    assert text.index(dateline) < text.index("We wrote half") < text.index("The agreement takes effect")
+    assert text.count(dateline) == 1
+    for html in (render_html(release, book, config), render_html(release, book, config, email=True)):
+        assert html.count('class="dateline"') == 1
+        assert re.search(rf'<p><span class="dateline"[^>]*>{dateline}</span></p>\s*<figure class="quote"', html)
+    # A statement of one placed quote and nothing else still says where and when.
+    path.write_text(QUOTE_FIRST.format(language=language).replace("The agreement takes effect on 1 July.\n", ""),
+                    encoding="utf-8")
+    assert dateline in render_text(load_release(path), book, config)
+
+
+def test_an_extension_is_printed_and_dialled(workspace: Path) -> None:
+    """`(202) 555-0143 x204` lost its extension in the tel: link, which then rang the switchboard."""
+    book_path = workspace / "contacts.yaml"
+    book_path.write_text(book_path.read_text(encoding="utf-8").replace(
+        '{number: "+31 20 555 0188", type: work, label: Amsterdam office}',
+        '{number: "+1 (202) 555-0143 x204", type: work, label: Washington office}'), encoding="utf-8")
+    release, book, config = parts(workspace)
+    assert "Work: +1 202-555-0143 ext. 204" in render_text(release, book, config)
+    html = render_html(release, book, config)
+    assert '<a href="tel:+12025550143;ext=204">+1 202-555-0143 ext. 204</a>' in html
+    assert '<a href="tel:+31651280210">+31 6 51280210</a>' in html  # a number without one is unchanged
+
+
+@pytest.mark.parametrize("website", ["javascript:alert(1)", "JavaScript:alert(document.cookie)",
+                                     "data:text/html,<script>alert(1)</script>", "ftp://example.org",
+                                     "//example.org", "https://", "https://exa mple.org"])
+def test_only_a_web_address_becomes_the_publishers_url(workspace: Path, runner, website: str) -> None:  # type: ignore[no-untyped-def]
+    config = workspace / "pressctl.toml"
+    config.write_text(config.read_text().replace('website = "https://example.org"', f"website = {json.dumps(website)}"))
+    for fmt in ("html", "eml", "text"):
+        result = runner.invoke(app, ["render", EXAMPLE, "-f", fmt, "-o", f"out.{fmt}"])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"error: pressctl.toml: `organisation.website` is {website!r}, not an "
+                                        "http:// or https:// address\n")
+        assert not (workspace / f"out.{fmt}").exists()
+
+
+def test_a_web_address_is_the_publishers_url(workspace: Path) -> None:
+    html = render_html(*parts(workspace))
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert ld is not None and json.loads(ld.group(1))["publisher"]["url"] == "https://example.org"
+
+
+def test_statement_links_in_text_keep_only_the_schemes_html_keeps(workspace: Path) -> None:
+    path = workspace / "releases" / "links.md"
+    path.write_text("---\nheadline: Links\ndateline: Amsterdam\ndate: 2024-06-26\n---\n"
+                    "See [the file](ftp://example.org/a), [mail](mailto:press@example.org), "
+                    "[call](tel:+31651280210), [the site](https://example.org/s) and [the page](/about).\n",
+                    encoding="utf-8")
+    release, book, config = load_release(path), open_book(Path("contacts.yaml")), load_config()
+    text = " ".join(render_text(release, book, config).split())
+    assert "See the file, mail <mailto:press@example.org>, call <tel:+31651280210>, the site " \
+           "<https://example.org/s> and the page </about>." in text
+    html = render_html(release, book, config)
+    assert "ftp:" not in html and 'href="https://example.org/s"' in html
+
+
+def test_a_media_contacts_mailto_link_is_the_validated_address(workspace: Path) -> None:
+    """`mailto:a?cc=…` would add a Cc to the message a reader starts from the link."""
+    book_path = workspace / "contacts.yaml"
+    book_path.write_text(book_path.read_text(encoding="utf-8")
+                         .replace("marieke.vandijk@example.org", "m?cc=evil@example.net")
+                         .replace("ratih.k@example.org", "ratih@häfen.example"), encoding="utf-8")
+    html = render_html(*parts(workspace))
+    assert '<a href="mailto:m%3Fcc%3Devil@example.net">m?cc=evil@example.net</a>' in html
+    assert '<a href="mailto:ratih@xn--hfen-loa.example">ratih@häfen.example</a>' in html
+    assert 'href="mailto:m?cc' not in html

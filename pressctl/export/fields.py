@@ -334,3 +334,19 @@ def name_ids(ids: Iterable[str], shown: int = 5) -> str:
     ids = list(ids)
     named = ", ".join(repr(i) for i in ids[:shown])
     return named + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+def email_cell(contact: Contact, *, book_file: str | None = None) -> str:
+    """The contact's address as every export writes it: the validated, normalised form from mail_address()
+    (`jürgen@bücher.de`, domain in lower case), "" for a contact without one. An address that `contacts check`
+    calls invalid (`a@x.org>, <evil@y.org`, which a tool would read as two) stops the export, naming the
+    contact, rather than reaching a mailing tool."""
+    from pressctl.contacts.addresses import mail_address
+
+    if not contact.email:
+        return ""
+    address = mail_address(contact.email)
+    if address is None:
+        raise InputError(f"contact {contact.id!r}: {contact.email!r} is not a valid e-mail address", path=book_file,
+                         hint="run `pressctl contacts check` and correct it")
+    return address.normalised

@@ -7,19 +7,22 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from pressctl.config import Config
 from pressctl.contacts.model import Contact, ContactBook
-from pressctl.errors import InputError
+from pressctl.errors import InputError, UsageError
 from pressctl.findings import Severity, stop_at_first_error
 from pressctl.release import Release, check_release
 from pressctl.render.environment import compile_template, template_path
 from pressctl.render.phrases import Phrases, phrases_for
+from pressctl.urls import is_web_url
 
 PREHEADER_LENGTH = 150
+_MAILTO_SAFE = "!$'*+-.^_`{|}~"  # atext that RFC 6068 lets stand in a mailto: address
 PHONE_LABELS = {"mobile": "Mobile", "work": "Work", "home": "Home", "fax": "Fax", "other": "Other"}
 TEMPLATES = {"text": "release.txt", "html": "release.html", "email": "email.html"}
 
@@ -27,8 +30,8 @@ TEMPLATES = {"text": "release.txt", "html": "release.html", "email": "email.html
 @dataclass(frozen=True)
 class PhoneView:
     label: str  # localised: "Mobile", "Mobiel", …
-    number: str  # international format, "+31 6 51280210"
-    tel: str  # E.164 for tel: links
+    number: str  # international format, "+31 6 51280210", "+1 202-555-0143 ext. 204"
+    tel: str  # after `tel:` (RFC 3966): E.164, with `;ext=204` for an extension
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,19 @@ class PersonView:
     def attribution(self) -> str:
         return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
 
+    @property
+    def mailto(self) -> str:
+        """A `mailto:` link to the validated address (RFC 6068: `?`, `&`, `%` and the like percent-encoded, so a
+        local part such as `a?cc=b@c` adds no header to the reader's new message); "" when it is not valid."""
+        from urllib.parse import quote
+
+        from pressctl.contacts.addresses import mail_address
+
+        address = mail_address(self.email) if self.email else None
+        if address is None:
+            return ""
+        return f"mailto:{quote(address.local, safe=_MAILTO_SAFE)}@{address.ascii_domain}"
+
 
 @dataclass(frozen=True)
 class QuoteView:
@@ -56,14 +72,41 @@ class QuoteView:
     attribution: str  # "Name, Role, Organisation"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Block:
-    """A piece of the statement: Markdown rendered both ways, or a placed quote."""
+    """A piece of the statement: Markdown, rendered when a template first asks, or a placed quote. A part
+    for one format only (text or HTML) is rendered for that format alone, so a text render never holds the
+    HTML of a long statement; a part for both (an e-mail) is parsed once for the two."""
 
     kind: str  # "text" or "quote"
-    text: str = ""  # wrapped at 72 columns (kind == "text")
-    html: str = ""  # sanitised HTML (kind == "text")
     quote: QuoteView | None = None
+    source: str = ""  # the Markdown (kind == "text")
+    lead: str = ""  # the dateline that opens the first part, if this is it
+    refs: Mapping[str, Any] = field(default_factory=dict)  # the whole statement's link reference definitions
+    both: bool = False  # the templates will ask for the text and the HTML
+
+    @cached_property
+    def text(self) -> str:
+        """Wrapped at 72 columns; the first part starts with the dateline."""
+        return self._render(text=True, html=self.both)[0]
+
+    @cached_property
+    def html(self) -> Any:
+        """Sanitised HTML (Markup); the first part's dateline in <span class="dateline">."""
+        return self._render(text=self.both, html=True)[1]
+
+    def _render(self, *, text: bool, html: bool) -> tuple[str, Any]:
+        from markupsafe import Markup
+
+        from pressctl.render import markdown
+
+        lead_html = f'<span class="dateline">{html_lib.escape(self.lead)}</span>' if self.lead else ""
+        rendered = markdown.render(self.source, lead=self.lead, lead_html=lead_html, refs=dict(self.refs),
+                                   text=text, html=html)
+        result = rendered[0], Markup(rendered[1])
+        if text and html:  # keep the other one for when the template asks for it
+            self.__dict__["text"], self.__dict__["html"] = result
+        return result
 
 
 @dataclass(frozen=True)
@@ -93,8 +136,9 @@ def ensure_renderable(release: Release, book: ContactBook) -> None:
 
 def build_context(release: Release, book: ContactBook, config: Config, *,
                   recipient: RecipientView | None = None, greeting: str = "",
-                  unsubscribe_url: str = "") -> dict[str, Any]:
-    """Every template variable (docs/templates.md lists them)."""
+                  unsubscribe_url: str = "", both: bool = False) -> dict[str, Any]:
+    """Every template variable (docs/templates.md lists them). `both`: the text and the HTML document will
+    be rendered from it (an e-mail), so each part of the statement is parsed once for the two."""
     from markupsafe import Markup
 
     from pressctl.render import markdown
@@ -106,14 +150,20 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
     date_text = t.long_date(release.date)
     dateline = f"{release.dateline.upper()}, {date_text} \u2013"
     quotes = [_quote_view(q, contacts, t) for q in release.quotes]
+    preheader = preheader_for(release)
     organisation = config.organisation
+    if organisation.website and not is_web_url(organisation.website):
+        # It becomes the publisher's url in the JSON-LD and a link in templates: `javascript:` must not.
+        raise UsageError(f"`organisation.website` is {organisation.website!r}, not an http:// or https:// address",
+                         path=config.path or "pressctl.toml", hint='write it as website = "https://example.org"')
     about_markdown = release.about if release.about is not None else organisation.about
     about = None
     if about_markdown:
+        about_text, about_html = markdown.render(about_markdown)
         about = {
             "heading": t("About {organisation}", organisation=organisation.name) if organisation.name else "",
-            "text": markdown.to_text(about_markdown),
-            "html": Markup(markdown.to_html(about_markdown)),
+            "text": about_text,
+            "html": Markup(about_html),
         }
     context = {
         "release": release,
@@ -125,20 +175,20 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
         "status": status,
         "date_text": date_text,
         "dateline": dateline,
-        "statement": _statement(release, quotes, dateline),
+        "statement": _statement(release, quotes, dateline, both),
         "quotes": quotes,
         "notes": [MarkdownView(markdown.inline_text(n), Markup(markdown.inline_html(n))) for n in release.notes],
         "media_contacts": [_person(contacts[i], t) for i in release.media_contacts if i in contacts],
         "about": about,
         "organisation": organisation,
         "sender": config.sender,
-        "preheader": preheader_for(release),
+        "preheader": preheader,
         "recipient": recipient,
         "greeting": greeting,
         "unsubscribe_url": unsubscribe_url,
         "t": t,
     }
-    context["json_ld"] = Markup(_json_ld(release, config, preheader_for(release)))
+    context["json_ld"] = Markup(_json_ld(release, config, preheader))
     return context
 
 
@@ -169,38 +219,44 @@ def _inline_css(html: str, templates: Path | str | None) -> str:
                          hint="put the styles in the template's <style> block") from None
 
 
-def _statement(release: Release, quotes: list[QuoteView], dateline: str) -> list[Block]:
-    from markupsafe import Markup
-
+def _statement(release: Release, quotes: list[QuoteView], dateline: str, both: bool) -> list[Block]:
     from pressctl.render import markdown
 
-    lines = release.body.split("\n")
     placed = {p.line - release.body_line: p.quote for p in release.placements if p.quote is not None}
     # A `[site]: https://…` definition may stand in another part than the `[our site][site]` that uses it.
     refs = markdown.references(release.body)
     blocks: list[Block] = []
-    chunk: list[str] = []
 
-    def flush() -> None:
-        source = "\n".join(chunk).strip()
-        chunk.clear()
-        if not source:
-            return
+    def text_part(source: str) -> None:
+        """The text between two quotes as a part; the first part opens with the dateline, and there always
+        is one before a quote, so a statement that begins with a placed quote keeps its dateline."""
         first = not blocks
-        lead_html = f'<span class="dateline">{html_lib.escape(dateline)}</span>' if first else ""
-        blocks.append(Block("text", markdown.to_text(source, lead=dateline if first else "", refs=refs),
-                            Markup(markdown.to_html(source, lead_html=lead_html, refs=refs))))
+        if source.strip() or first:
+            blocks.append(Block("text", source=source, lead=dateline if first else "", refs=refs, both=both))
 
-    for number, line in enumerate(lines):
-        if number in placed:
-            flush()
-            blocks.append(Block("quote", quote=quotes[_position(release, placed[number])]))
-        else:
-            chunk.append(line)
-    flush()
+    for source, quote_index in _between_placeholders(release.body, placed):
+        text_part(source)
+        if quote_index is not None:
+            blocks.append(Block("quote", quote=quotes[_position(release, quote_index)]))
     shown = set(placed.values())
     blocks.extend(Block("quote", quote=quotes[n]) for n, q in enumerate(release.quotes) if q.index not in shown)
     return blocks
+
+
+def _between_placeholders(body: str, placed: dict[int, int]) -> list[tuple[str, int | None]]:
+    """The body cut at its placeholder lines (0-based line numbers to quote indexes): each piece of text with
+    the quote that follows it, the last with None. Slices, not a list of every line: a body may be 50 MB."""
+    pieces: list[tuple[str, int | None]] = []
+    start = position = line = 0
+    for target in sorted(placed):
+        while line < target:
+            position = body.index("\n", position) + 1
+            line += 1
+        end = body.find("\n", position)
+        pieces.append((body[start:position], placed[target]))
+        start = len(body) if end < 0 else end + 1
+    pieces.append((body[start:], None))
+    return pieces
 
 
 def _position(release: Release, quote_index: int) -> int:
@@ -218,16 +274,15 @@ def _quote_view(quote: Any, contacts: dict[str, Contact], t: Phrases) -> QuoteVi
 
 
 def _person(contact: Contact, t: Phrases) -> PersonView:
-    from pressctl.contacts.phones import international
+    from pressctl.render.tel import dial_forms
 
     phones = []
     for phone in contact.phones:
-        number = international(phone.number, contact.phone_region)
-        tel = international(phone.number, contact.phone_region, style="e164")
+        forms = dial_forms(phone.number, contact.phone_region)
         # A number a reader abroad cannot dial is never printed: a media contact's stops the render
         # (R014); a speaker's, which the built-in templates do not show, is left out.
-        if number and tel:
-            phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), number, tel))
+        if forms:
+            phones.append(PhoneView(t(PHONE_LABELS.get(phone.type or "", "Phone")), forms.printed, forms.tel))
     return PersonView(contact.id, contact.name, contact.role or "", contact.organisation or "",
                       contact.email or "", tuple(phones), MappingProxyType(dict(contact.extensions)))
 
@@ -267,11 +322,11 @@ _SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)")
 
 def preheader_for(release: Release) -> str:
     """The preview line of an e-mail: the subheadline, else the statement's first sentence (plain text)."""
-    from pressctl.render.markdown import to_text
+    from pressctl.render.markdown import first_paragraph_text
 
     text = release.subheadline
     if not text:
-        first = to_text(release.body, width=10_000).split("\n\n")[0]
+        first = first_paragraph_text(release.body)
         match = _SENTENCE.match(" ".join(first.split()))
         text = match.group(1) if match else first
     text = " ".join(text.split())

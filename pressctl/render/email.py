@@ -7,16 +7,18 @@ import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from pressctl.config import Config
+from pressctl.contacts.addresses import mail_address, require_address
 from pressctl.contacts.model import ContactBook
-from pressctl.errors import InputError, UsageError
+from pressctl.errors import InputError, PressctlError, UsageError
 from pressctl.release import Release, line_break_in
 from pressctl.render.document import build_context, render_document, subject_for
+from pressctl.render.headers import mailbox, unstructured
 from pressctl.render.phrases import phrases_for
 
 CRLF = b"\r\n"
@@ -46,7 +48,7 @@ def message_date() -> datetime:
 class Envelope:
     """The headers every message of one release shares, already folded."""
 
-    sender: str  # "From: …\r\n" value, encoded
+    sender: str  # the From: value, encoded and folded
     subject: bytes  # the folded "Subject: …\r\n"
     date: str
     domain: str  # for Message-IDs
@@ -60,49 +62,62 @@ class Envelope:
 
 
 def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
-    from email import policy
-
-    name, address = _sender(config, sender)
     subject_text = subject_for(release)
     breaking = line_break_in(subject_text)
     if breaking:
         # release.py refuses such a headline; this guards every other way a subject could be made.
         raise InputError(f"the subject {subject_text!r} contains {breaking}, which could add a mail header",
                          path=release.path, line=release.line_of(("headline",)))
-    subject = policy.SMTP.fold("Subject", subject_text).encode("ascii")
-    domain = address.rsplit("@", 1)[-1] if "@" in address else "pressctl.invalid"
+    name, address, where = _sender(config, sender)
+    header = address_header(name, address, where=where, error=UsageError, field="From")
+    domain = require_address(address, where=where).ascii_domain  # valid: address_header checked it
     date = format_datetime(message_date())
     seed = f"{release.slug}\n{release.headline}\n{release.date.isoformat()}\n{date}"
-    return Envelope(address_header(name, address), subject, date, domain, release.language, seed,
-                    config.email.list_unsubscribe_mailto)
+    return Envelope(header, unstructured("Subject", subject_text).encode("ascii"), date, domain, release.language,
+                    seed, config.email.list_unsubscribe_mailto)
 
 
-def _sender(config: Config, sender: str | None) -> tuple[str, str]:
-    from email.utils import parseaddr
+def _sender(config: Config, sender: str | None) -> tuple[str, str, str]:
+    """(display name, address, where it was written) of the From: address."""
+    from email import errors, policy
 
     if sender:
-        name, address = parseaddr(sender)
-        if not address or "@" not in address or line_break_in(sender):
-            raise UsageError(f"--from {sender!r} is not an address such as 'Press Office <press@example.org>'")
-        return name, address
+        # Exactly one address, read strictly: a lenient reading of `a@x.org>, <evil@y.org` keeps a@x.org.
+        parsed = policy.default.header_factory("From", sender)
+        defects = [d for d in parsed.defects if not isinstance(d, errors.NonASCIILocalPartDefect)]
+        if len(parsed.addresses) != 1 or defects or line_break_in(sender) or "@" not in parsed.addresses[0].addr_spec:
+            raise UsageError(f"--from {sender!r} is not one address such as 'Press Office <press@example.org>'",
+                             hint='quote a name with a comma in it: \'"Press, Desk" <press@example.org>\'')
+        return parsed.addresses[0].display_name, parsed.addresses[0].addr_spec, "--from"
     if not config.sender.email:
         raise UsageError("no sender: set [sender] email in pressctl.toml, or pass --from")
-    return config.sender.name, config.sender.email
+    return config.sender.name, config.sender.email, f"{config.path or 'pressctl.toml'}: `sender.email`"
 
 
-def address_header(name: str, address: str, *, contact: str | None = None) -> str:
-    """A safe address: quotes, commas and non-ASCII names encoded; line breaks and control characters refused."""
+def address_header(name: str, address: str, *, contact: str | None = None, where: str = "", field: str = "To",
+                   error: type[PressctlError] = InputError) -> str:
+    """The value of a From: or To: header: the display name encoded (RFC 2047) and folded, the address
+    validated and in its ASCII form (IDNA 2008 A-labels). Line breaks and control characters are refused, and
+    so is an address whose local part is not ASCII: only SMTPUTF8 mail can carry it, not an .eml file or mbox
+    that ordinary mail programs read (docs/templates.md, "Addresses and non-ASCII text"). White space in the
+    name is read as single spaces, as RFC 5322 reads it anyway."""
+    who = f"contact `{contact}`: " if contact else (f"{where}: " if where else "")
+    hint = "correct it in the contact book" if contact else "correct it in pressctl.toml or --from"
     breaking = line_break_in(name + address)
     if breaking:
-        who = f"contact `{contact}`: " if contact else ""
-        raise InputError(f"{who}the name or address {name!r} <{address}> contains {breaking}, which could add a "
-                         "mail header", hint="correct it in the contact book or pressctl.toml")
-    try:
-        address.encode("ascii")
-    except UnicodeEncodeError:
-        local, _, domain = address.rpartition("@")
-        address = f"{local}@{domain.encode('idna').decode('ascii')}"
-    return formataddr((name, address), charset="utf-8")
+        raise error(f"{who}the name or address {name!r} <{address}> contains {breaking}, which could add a "
+                    "mail header", hint=hint)
+    checked = mail_address(address)
+    if checked is None:
+        raise error(f"{who}{address!r} is not a valid e-mail address",
+                    hint=f"run `pressctl contacts check`; {hint}")
+    if checked.ascii is None:
+        leave_out = ", or leave the contact out of this merge" if contact else ""
+        raise error(f"{who}the address {checked.normalised} has a non-ASCII local part, which only SMTPUTF8 mail "
+                    "can carry; an .eml file or mbox for ordinary mail programs cannot",
+                    hint=f"give an ASCII address (the domain may stay international){leave_out}")
+    folded = mailbox(field, " ".join(name.split()), checked.ascii)
+    return folded[len(field) + 2:-2]
 
 
 Body = tuple[str, bytes]  # (Content-Transfer-Encoding, encoded bytes with CRLF line ends)
@@ -119,12 +134,9 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
         hashed.update(data)
     digest = hashed.hexdigest()
     boundary = f"=_pressctl_{digest[:32]}"
-    head = [f"From: {env.sender}"]
-    if to:
-        head.append(f"To: {to}")
-    lines = [line.encode("ascii") for line in head]
+    head = f"From: {env.sender}\r\n" + (f"To: {to}\r\n" if to else "")
     parts = [
-        b"\r\n".join(lines), CRLF, env.subject,
+        head.encode("ascii"), env.subject,
         f"Date: {env.date}\r\nMessage-ID: <{digest[:40]}@{env.domain}>\r\nMIME-Version: 1.0\r\n"
         f"Content-Language: {env.language}\r\n".encode("ascii"),
     ]
@@ -134,7 +146,7 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
         parts.append(f"List-Unsubscribe: {addresses}\r\n".encode("ascii"))
         if any(address.startswith("https://") for address in unsubscribe):  # RFC 8058 one-click
             parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-    parts.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"))
+    parts.append(f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode("ascii"))
     for subtype, (encoding, data) in zip(("plain", "html"), bodies, strict=True):
         if boundary.encode("ascii") in data:
             raise InputError("the message body contains its own MIME boundary; change the text")
@@ -168,14 +180,18 @@ def quoted_printable(text: str) -> bytes:
 
 
 def header_url(url: str) -> str:
-    if any(c in url for c in "\r\n <>") or not url.isascii():
-        raise InputError(f"the unsubscribe address {url!r} must be an ASCII URL without spaces")
+    """An unsubscribe address as List-Unsubscribe carries it: ASCII, no white space, no control character,
+    nothing that ends the `<…>` around it (pressctl.toml is checked when read; this guards every other way)."""
+    if not url.isascii() or any(c in "<>" or ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        shown = url.encode("unicode_escape").decode("ascii")
+        raise UsageError(f"the unsubscribe address '{shown}' must be an ASCII URL without spaces, control "
+                         "characters or angle brackets", hint="correct `[email]` in pressctl.toml")
     return url
 
 
 def single_message(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None,
                    sender: str | None) -> bytes:
-    context: dict[str, Any] = build_context(release, book, config)
+    context: dict[str, Any] = build_context(release, book, config, both=True)
     text = render_document("text", context, templates)
     html = render_document("email", context, templates)
     return message_bytes(envelope(release, config, sender), text=text, html=html)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import Any
 
 WIDTH = 72
+# The schemes a link in the statement may have, in HTML and in text alike (a relative link has none).
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 
 References = dict[str, Any]  # link reference definitions, `[site]: https://…`, as markdown-it keeps them
@@ -29,14 +33,70 @@ def _image(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env))
-    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if src.startswith(("https://", "http://")) else alt
+    from pressctl.urls import is_web_url
+
+    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if is_web_url(src) else alt
 
 
 def references(markdown: str) -> References:
-    """The link reference definitions in `markdown`, for rendering it in parts (split at quote placeholders)."""
-    env: dict[str, Any] = {}
-    _parser().parse(markdown, env)
-    return dict(env.get("references", {}))
+    """The link reference definitions in `markdown`, for rendering it in parts (split at quote placeholders).
+
+    Only the parts that hold a line that could be a definition are parsed: for a long statement without
+    any, this costs one scan instead of a parse of the whole text."""
+    refs: References = {}
+    for part in parts(markdown):
+        if "]:" in part and _DEFINITION.search(part):  # what every definition has: `[` opening a line, `]:`
+            env: dict[str, Any] = {"references": dict(refs)} if refs else {}
+            _parser().parse(part, env)
+            for label, target in env.get("references", {}).items():
+                refs.setdefault(label, target)  # the first definition of a label counts (CommonMark)
+    return refs
+
+
+_DEFINITION = re.compile(r"^ {0,3}\[", re.MULTILINE)
+_FENCE = re.compile(r"(`{3,})[^`]*$|(~{3,})")
+_INDENTED_FENCE = re.compile(r" {1,3}(?:`{3}|~{3})")
+_LIST_MARKER = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)")
+PART_SIZE = 64 * 1024  # characters: large enough that a part costs little to set up, small enough to be cheap
+
+
+def parts(markdown: str, size: int = PART_SIZE) -> Iterator[str]:
+    """`markdown` cut into parts of about `size` characters that render exactly as the whole does, part by
+    part, given the whole's reference definitions. A cut falls only where CommonMark starts a new top-level
+    block whatever came before: at a blank line followed by a line that is not indented, is not a list item
+    (which could continue a list above) and is not inside a fenced code block. Raw HTML blocks, the one other
+    construct that spans blank lines, are off. Fences are followed only while they open at the margin,
+    where they are always top-level; after an indented one (perhaps inside a list item) nothing more is cut.
+
+    Rendering a long statement part by part keeps memory flat: markdown-it's tokens take some forty times
+    the size of the text they come from."""
+    if len(markdown) <= size:
+        yield markdown
+        return
+    start = position = 0  # where the current part and the current line begin
+    fence = ""  # the opening fence of the code block the scan is in
+    previous_blank = False
+    while position <= len(markdown):
+        end = markdown.find("\n", position)
+        end = len(markdown) if end < 0 else end
+        line = markdown[position:end]
+        body = line.rstrip(" \t\r")
+        if fence:
+            rest = body.lstrip(" ")
+            if len(body) - len(rest) <= 3 and len(rest) >= len(fence) and set(rest) == {fence[0]}:
+                fence = ""
+        elif _INDENTED_FENCE.match(line):
+            break
+        else:
+            if previous_blank and body[:1] not in ("", " ", "\t") and position - start >= size and \
+                    not _LIST_MARKER.match(line):
+                yield markdown[start:position]
+                start = position
+            opening = _FENCE.match(line)
+            fence = (opening.group(1) or opening.group(2)) if opening else ""
+        previous_blank = not body
+        position = end + 1
+    yield markdown[start:]
 
 
 def _parse(markdown: str, refs: References | None) -> list[Any]:
@@ -44,13 +104,40 @@ def _parse(markdown: str, refs: References | None) -> list[Any]:
     return list(_parser().parse(markdown, env))
 
 
-def to_html(markdown: str, *, lead_html: str = "", refs: References | None = None) -> str:
-    """Block Markdown to HTML. `lead_html` (already escaped) opens the first paragraph, e.g. the dateline.
+def render(markdown: str, *, lead: str = "", lead_html: str = "", refs: References | None = None,
+           width: int = WIDTH, text: bool = True, html: bool = True, part_size: int = PART_SIZE) -> tuple[str, str]:
+    """Block Markdown to (plain text, sanitised HTML), parsed once for both and part by part (see `parts`).
 
-    Headings move down a level, `#` to <h2>: the headline is the document's only <h1>.
+    `lead` and `lead_html` (already escaped) open the first paragraph, e.g. the dateline. In HTML, headings
+    move down a level, `#` to <h2>: the headline is the document's only <h1>.
     """
+    if refs is None and len(markdown) > part_size:
+        refs = references(markdown)
+    texts: list[str] = []
+    htmls: list[str] = []
+    for part in parts(markdown, part_size):
+        tokens = _parse(part, refs)
+        if not tokens:
+            continue
+        if html:
+            htmls.append(_html(tokens, lead_html))
+        if text:
+            texts.append(_text(tokens, lead, width))
+        lead = lead_html = ""
+    if lead and text:
+        texts.append(_fill(lead, width, "", ""))
+    if lead_html and html:
+        htmls.append(f"<p>{lead_html}</p>\n")
+    return "\n\n".join(texts), "".join(htmls)
+
+
+def to_html(markdown: str, *, lead_html: str = "", refs: References | None = None) -> str:
+    """Block Markdown to sanitised HTML (see `render`)."""
+    return render(markdown, lead_html=lead_html, refs=refs, text=False)[1]
+
+
+def _html(tokens: list[Any], lead_html: str) -> str:
     parser = _parser()
-    tokens = _parse(markdown, refs)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
@@ -70,7 +157,7 @@ def sanitise(html: str) -> str:
     import nh3
 
     return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}, "span": {"class"}, "img": {"src", "alt"}},
-                     url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener")
+                     url_schemes=set(LINK_SCHEMES), link_rel="noopener")
 
 
 _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3",
@@ -79,16 +166,31 @@ _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code",
 
 def to_text(markdown: str, *, lead: str = "", width: int = WIDTH, refs: References | None = None) -> str:
     """Block Markdown to plain text: paragraphs wrapped, lists with hanging indents, links as `text <url>`."""
+    return render(markdown, lead=lead, refs=refs, width=width, html=False)[0]
+
+
+def _text(tokens: list[Any], lead: str, width: int) -> str:
     from markdown_it.token import Token
 
-    tokens = _parse(markdown, refs)
     blocks: list[str] = []
-    if lead and tokens and tokens[0].type == "paragraph_open":
+    if lead and tokens[0].type == "paragraph_open":
         tokens[1].children = [Token("text", "", 0, content=lead + " "), *(tokens[1].children or [])]
     elif lead:
         blocks.append(_fill(lead, width, "", ""))
     _blocks(tokens, 0, len(tokens), blocks, "", width)
     return "\n\n".join(blocks)
+
+
+def first_paragraph_text(markdown: str) -> str:
+    """The first block of `markdown` as one line of plain text, parsing only as much as that takes."""
+    refs: References | None = None
+    for part in parts(markdown, size=4096):
+        if refs is None and "[" in part:  # a reference link may be defined anywhere: find the definitions
+            refs = references(markdown)
+        text = render(part, refs=refs or {}, width=10_000, html=False)[0]
+        if text:
+            return text.split("\n\n")[0]
+    return ""
 
 
 def inline_text(markdown: str) -> str:
@@ -179,8 +281,15 @@ def _inline(children: list[Any]) -> str:
             label = "".join(parts[start + 1:])
             del parts[start:]
             same = href.removeprefix("mailto:").removeprefix("https://").removeprefix("http://") == label
-            parts.append(label if same else f"{label} <{href}>")
+            parts.append(label if same or not _linkable(href) else f"{label} <{href}>")
     return "".join(parts)
+
+
+def _linkable(href: str) -> bool:
+    """The HTML keeps this link (see sanitise), so the text shows it too."""
+    from pressctl.urls import scheme_of
+
+    return scheme_of(href) in LINK_SCHEMES | {""}
 
 
 @lru_cache(maxsize=4096)  # a merge wraps the same release text for every recipient
