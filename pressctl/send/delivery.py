@@ -11,7 +11,7 @@ from pathlib import Path
 from pressctl.config import Config
 from pressctl.contacts.addresses import mail_address
 from pressctl.contacts.model import Contact, ContactBook
-from pressctl.errors import UsageError
+from pressctl.errors import InputError, UsageError
 from pressctl.render.merge import merge_messages
 from pressctl.send.journal import DAY, Journal
 from pressctl.send.plan import Due, Recipient, SendPlan
@@ -116,9 +116,8 @@ class Sender:
             else:
                 try:
                     yield recipient, next(merged((recipient.contact,)))[1], ""
-                except UnicodeError:
-                    yield recipient, None, ("the merge cannot yet write a To: header for an address with non-ASCII "
-                                            "letters before the @")
+                except InputError as err:  # the merge refuses what an ordinary mail header cannot carry
+                    yield recipient, None, err.message
 
     def _one(self, recipient: Recipient, data: bytes) -> Outcome:
         plan, journal = self.plan, self.journal
