@@ -37,11 +37,11 @@ def root(
 
 
 def _register() -> None:
-    from pressctl.commands import contacts, export, init, release, render, schema
+    from pressctl.commands import contacts, export, init, release, render, schema, site
 
     app.add_typer(contacts.app, name="contacts")
     app.add_typer(schema.app, name="schema")
-    for module in (render, release, init, export):
+    for module in (render, release, init, export, site):
         module.register(app)
 
 

@@ -18,6 +18,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "sender": ("name", "email"),
     "email": ("list_unsubscribe", "list_unsubscribe_mailto"),
     "export": (),  # export jobs are read by pressctl.export.jobs
+    "site": ("base_url", "title", "language"),  # the newsroom; read by pressctl.site.settings
     # Each mailing tool's ids for our list names: [listmonk.lists] press-eu = 3
     "listmonk": ("lists",),
     "mailchimp": ("lists",),

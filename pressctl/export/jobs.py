@@ -55,6 +55,8 @@ def _job(table: Any, number: int, config: Path) -> Job:
     def fail(problem: str) -> UsageError:
         return UsageError(f"{where}: {problem}", path=config)
 
+    if table.get("what") == "site":  # a site has one shape: its `to` may be left out
+        table = {"to": "site", **table}
     for key in REQUIRED_KEYS:
         if key not in table:
             raise fail(f"the key {key!r} is missing")
@@ -64,9 +66,9 @@ def _job(table: Any, number: int, config: Path) -> Job:
     if unknown:
         raise fail(f"unknown key {unknown[0]!r}; known keys: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}")
     what, to = table["what"], table["to"]
-    if what not in ("contacts", "release"):
-        raise fail(f"'what' is {what!r}; it must be \"contacts\" or \"release\"")
-    known = CONTACT_TARGETS if what == "contacts" else RELEASE_TARGETS
+    if what not in ("contacts", "release", "site"):
+        raise fail(f"'what' is {what!r}; it must be \"contacts\", \"release\" or \"site\"")
+    known = {"contacts": CONTACT_TARGETS, "release": RELEASE_TARGETS, "site": ("site",)}[what]
     if to not in known:
         raise fail(f"unknown target {to!r} for {what}; known targets: {', '.join(known)}")
     if what == "release" and not isinstance(table.get("release"), str):
@@ -197,6 +199,14 @@ class _Runner:
 
         output = job.output_path(self.base, today)
         contacts = self.base / job.contacts
+        if job.what == "site":  # rebuilt from cron, a release appears once its embargo lifts
+            from pressctl.site import SiteInputs, build_site
+
+            templates = self.base / "templates"
+            built = build_site(SiteInputs(self.base / "releases", contacts, self.config,
+                                          templates if templates.is_dir() else None, self.base), output)
+            return Entry(output, job.name, job.what, job.to, built.pages, built.manifest,
+                         {"embargoed": built.embargoed}, ())
         if job.what == "contacts":
             from pressctl.export.contacts import Selection, export_contacts, unknown_lists
 
