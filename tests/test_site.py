@@ -4,7 +4,6 @@ hostile input, Atom read back by feedparser and ninjs validated against the IPTC
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -205,9 +204,8 @@ def test_the_base_url_from_the_settings_is_checked_too(workspace: Path, runner) 
     assert (result.exit_code, result.stderr.splitlines()[0]) == (
         2, "error: the site needs its address for canonical links, feeds and ninjs")
     assert build(runner, "--base-url", "http://localhost:8000/sub").exit_code == 0
-    assert '<link rel="canonical" href="http://localhost:8000/sub/index.html">' not in (
-        workspace / "public" / "index.html").read_text()
-    assert '<link rel="canonical" href="http://localhost:8000/sub/">' in (workspace / "public" / "index.html").read_text()
+    index = (workspace / "public" / "index.html").read_text()
+    assert '<link rel="canonical" href="http://localhost:8000/sub/">' in index
 
 
 def test_an_unknown_site_key_is_refused(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
