@@ -4,6 +4,7 @@ hostile input, Atom read back by feedparser and ninjs validated against the IPTC
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -424,3 +425,37 @@ def test_the_site_templates_ship_in_the_wheel(repo_root: Path) -> None:
     assert "pressctl.site" in project["packages"]
     assert "**/*" in project["package-data"]["pressctl.templates"]
     assert {p.name for p in (repo_root / "templates" / "site").iterdir()} >= {"index.html", "release.html"}
+
+
+def readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Newsroom\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_every_command_in_the_readme_newsroom_section_works(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    import shlex
+    import signal
+    import subprocess
+    import sys
+
+    commands = readme_commands()
+    assert len(commands) == 4 and all(c.startswith("pressctl ") for c in commands)
+    for command in commands:
+        args = shlex.split(command)[1:]
+        if "--serve" in args:
+            env = {**os.environ, "PYTHONPATH": str(REPO)}
+            process = subprocess.Popen([sys.executable, "-m", "pressctl", *args], cwd=workspace, env=env,
+                                       stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+            assert process.stderr is not None
+            lines = [process.stderr.readline(), process.stderr.readline()]
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=20)
+            assert lines[1].startswith("Serving public/ at http://127.0.0.1:"), lines
+            assert process.returncode == 0
+            continue
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (command, result.output)
+    assert (workspace / "public" / f"{MAIN}.html").exists()
+    assert json.loads((workspace / "release.ninjs.json").read_text())["uri"] == BASE + MAIN

@@ -123,3 +123,34 @@ def test_serve_on_a_port_in_use_says_so_once(workspace: Path, runner) -> None:  
         2, f"error: port {port} on 127.0.0.1 is already in use\n"
            "  hint: give another with --port, or leave --port out for an unused one\n")
     assert not (workspace / "public").exists()
+
+
+@pytest.mark.slow
+def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    from pressctl.site.publish import foreign_file
+
+    example = (workspace / "releases" / f"{MAIN}.md").read_text(encoding="utf-8")
+    for n in range(100):
+        (workspace / "releases" / f"2024-06-{1 + n % 28:02d}-copy-{n:03d}.md").write_text(
+            example.replace("date: 2024-06-26", f"date: 2024-06-{1 + n % 28:02d}").replace(
+                'embargo: "2024-06-26T06:00:00+02:00"\n', ""), encoding="utf-8")
+    assert runner.invoke(app, ["site", "--now", NOW_TEXT]).exit_code == 0
+    site = workspace / "public"
+    before = {p.name: p.read_bytes() for p in site.iterdir()}
+    for path in (workspace / "releases").glob("*-copy-*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("Dock workers", "Crane drivers"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen([sys.executable, "-m", "pressctl", "site", "--now", NOW_TEXT], cwd=workspace,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(workspace.glob(".public.*.new/*.html")) and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    process.kill()  # SIGKILL while the new site is being written beside the old one
+    process.wait(timeout=20)
+    assert process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
+    assert foreign_file(site) is None
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+    result = runner.invoke(app, ["site", "--now", NOW_TEXT])
+    assert result.exit_code == 0
+    assert b"Crane drivers" in (site / "2024-06-01-copy-000.html").read_bytes()

@@ -36,7 +36,7 @@ def site(
     serve: Annotated[bool, typer.Option("--serve", help="Serve the site on 127.0.0.1 and rebuild it when a "
                                                         "release, template or the contact book changes.")]
     = False,
-    port: Annotated[int, typer.Option("--port", min=0, max=65535,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, show_default=False,
                                       help="The port for --serve [default: an unused one].")] = 0,
 ) -> None:
     """Build the newsroom: an index, a page per release, Atom feeds, sitemap.xml and ninjs.
