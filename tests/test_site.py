@@ -12,14 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, require_tool
 from site_helpers import BASE, MAIN, NOW, NOW_TEXT, newsroom, write_release
 
 from pressctl.cli import app
 
-SCHEMA = Path("/work/shared/schemas/ninjs-schema_3.1.json")
-if not SCHEMA.exists():  # CI lays shared/ beside the clone
-    SCHEMA = REPO.parent / "shared" / "schemas" / "ninjs-schema_3.1.json"
+# The IPTC's schema, in the shared folder that lies beside every checkout and CI's clone.
+SCHEMA = REPO.parent / "shared" / "schemas" / "ninjs-schema_3.1.json"
 IPTC = Path(__file__).resolve().parent / "data" / "ninjs-3.1"
 
 
@@ -34,6 +33,7 @@ def files(folder: Path) -> dict[str, bytes]:
 def validator():  # type: ignore[no-untyped-def]
     import jsonschema
 
+    require_tool(str(SCHEMA), "The ninjs 3.1 schema (../shared/schemas/ninjs-schema_3.1.json)")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
@@ -459,3 +459,31 @@ def test_every_command_in_the_readme_newsroom_section_works(workspace: Path, run
         assert result.exit_code == 0, (command, result.output)
     assert (workspace / "public" / f"{MAIN}.html").exists()
     assert json.loads((workspace / "release.ninjs.json").read_text())["uri"] == BASE + MAIN
+
+
+def test_with_every_release_under_embargo_the_site_is_empty_but_valid(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    (workspace / "releases" / f"{MAIN}.md").unlink()
+    write_release(workspace / "releases", "2024-07-02-not-yet", headline="Zebrafish later", date="2024-07-02",
+                  embargo=NOW + timedelta(hours=1))
+    result = build(runner)
+    assert (result.exit_code, result.stderr) == (0, "Built public/: 0 releases; 1 under embargo left out.\n")
+    site = files(workspace / "public")
+    assert set(site) == {".pressctl-site.json", "index.html", "feed.xml", "sitemap.xml"}
+    assert not [name for name, data in site.items() if b"ebrafish" in data or b"not-yet" in data]
+    feed = feedparser.parse(site["feed.xml"])
+    assert (feed.bozo, feed.entries, feed.feed.updated) == (0, [], "1970-01-01T00:00:00Z")
+
+
+def test_a_feed_holds_the_newest_fifty(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    for n in range(55):
+        write_release(workspace / "releases", f"2024-05-{1 + n % 28:02d}-item-{n:02d}", headline=f"Item {n}",
+                      date=f"2024-05-{1 + n % 28:02d}")
+    assert build(runner).exit_code == 0
+    entries = feedparser.parse((workspace / "public" / "feed.xml").read_bytes()).entries
+    assert len(entries) == 50 and entries[0].link == BASE + f"{MAIN}.html"
+    assert [e.updated for e in entries] == sorted((e.updated for e in entries), reverse=True)
+    assert len(re.findall(r'class="headline"', (workspace / "public" / "index.html").read_text())) == 56

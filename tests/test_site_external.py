@@ -154,3 +154,37 @@ def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path
     result = runner.invoke(app, ["site", "--now", NOW_TEXT])
     assert result.exit_code == 0
     assert b"Crane drivers" in (site / "2024-06-01-copy-000.html").read_bytes()
+
+
+def test_every_link_works_when_the_site_is_served_under_a_sub_path(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """A web server whose root is the workspace serves the site at /public/: every relative link resolves."""
+    import functools
+    import re
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urljoin
+
+    site = _build(workspace, runner)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(workspace)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/public/"
+        checked = 0
+        for page in sorted(p.name for p in site.glob("*.html")):
+            status, html = _get(root + page)
+            assert status == 200
+            for href in re.findall(r'<(?:a|link) [^>]*href="([^"]+)"', html):
+                if href.startswith(("https://", "http://", "mailto:", "tel:")):
+                    continue
+                assert _get(urljoin(root + page, href))[0] == 200, (page, href)
+                checked += 1
+        assert checked > 20
+    finally:
+        server.shutdown()
+        server.server_close()

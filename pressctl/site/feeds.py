@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED = "feed.xml"
+# Readers poll feeds often: the newest entries only (the index and the sitemap list every release).
+FEED_ENTRIES = 50
 # An empty feed still needs an <updated>; a fixed one keeps rebuilds byte-identical.
 NO_ENTRIES = "1970-01-01T00:00:00Z"
 # Characters XML 1.0 cannot carry at all, even escaped: a release that holds one still makes a valid feed.
@@ -26,7 +28,7 @@ def feed_name(language: str) -> str:
 
 
 def atom(articles: Sequence[Article], settings: SiteSettings, language: str | None) -> bytes:
-    """The feed of `articles` (already newest first); `language` None for the whole newsroom."""
+    """The feed of the newest `articles` (given newest first); `language` None for the whole newsroom."""
     name = feed_name(language) if language else FEED
     feed = ET.Element("feed", xmlns=ATOM)
     if language:
@@ -42,7 +44,7 @@ def atom(articles: Sequence[Article], settings: SiteSettings, language: str | No
     _text(author, "uri", settings.base_url)
     generator = _text(feed, "generator", "pressctl")
     generator.set("uri", "https://pypi.org/project/pressctl/")
-    for article in articles:
+    for article in articles[:FEED_ENTRIES]:
         feed.append(_entry(article))
     ET.indent(feed)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8",
