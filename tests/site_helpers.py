@@ -16,7 +16,8 @@ def write_release(folder: Path, slug: str, *, headline: str, date: str = "2024-0
                   embargo: datetime | None = None, body: str = "The statement, in a paragraph.",
                   dateline: str = "Amsterdam", extra: str = "") -> Path:
     """A release file; values go in as JSON strings, which YAML reads as they are."""
-    lines = ["---", f"headline: {json.dumps(headline)}", f"dateline: {json.dumps(dateline)}", f"date: {date}",
+    lines = ["---", f"headline: {json.dumps(headline, ensure_ascii=False)}",
+             f"dateline: {json.dumps(dateline, ensure_ascii=False)}", f"date: {date}",
              f"language: {language}"]
     if embargo is not None:
         lines.append(f'embargo: "{embargo.isoformat()}"')

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import REPO, require_tool
 from site_helpers import BASE, MAIN, NOW, NOW_TEXT, newsroom, write_release
 
@@ -487,3 +489,30 @@ def test_a_feed_holds_the_newest_fifty(workspace: Path, runner) -> None:  # type
     assert len(entries) == 50 and entries[0].link == BASE + f"{MAIN}.html"
     assert [e.updated for e in entries] == sorted((e.updated for e in entries), reverse=True)
     assert len(re.findall(r'class="headline"', (workspace / "public" / "index.html").read_text())) == 56
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(headline=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")), min_size=1,
+                        max_size=60).filter(lambda text: text.strip()),
+       body=st.text(st.characters(blacklist_categories=("Cs", "Co", "Cn")), min_size=1, max_size=80))
+def test_any_headline_survives_html_atom_and_json_as_written(workspace: Path, headline: str, body: str) -> None:
+    import html
+
+    from pressctl.site.build import SiteInputs, render_site
+
+    for old in (workspace / "releases").iterdir():
+        old.unlink()
+    if not body.strip() or body.lstrip().startswith(("---", "...")):
+        body = "Statement. " + body
+    write_release(workspace / "releases", "2024-06-30-any", headline=headline, date="2024-06-30", body=body)
+    site, _, _ = render_site(SiteInputs(), base_url=None, now=NOW)
+    expected = headline.strip()
+    page = site["2024-06-30-any.html"].decode("utf-8")
+    assert html.unescape(re.search(r"<title>(.*?)</title>", page, re.S).group(1)) == expected  # type: ignore[union-attr]
+    assert harmless(page)
+    for feed in ("feed.xml", "feed.en.xml"):
+        root = ET.fromstring(site[feed])
+        assert root.findtext("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title") == expected
+    document = json.loads(site["2024-06-30-any.ninjs.json"])
+    assert document["headlines"][0]["value"] == expected
+    assert harmless(document["bodies"][0]["value"])
