@@ -12,9 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import REPO, require_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import REPO, require_tool
 from site_helpers import BASE, MAIN, NOW, NOW_TEXT, newsroom, write_release
 
 from pressctl.cli import app
