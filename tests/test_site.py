@@ -316,7 +316,7 @@ def test_the_feeds_read_back_with_feedparser(site: Path) -> None:
     assert everything.bozo == 0, everything.get("bozo_exception")
     assert everything.feed.title == "Harbour Workers Alliance newsroom"
     assert [e.link for e in everything.entries] == [BASE + name for name in (
-        "2024-06-29-port-ar.html", "2024-06-27-accord-dockers.html", f"{MAIN}.html", f"{MAIN}.km.html")]
+        "2024-06-29-port-ar.html", "2024-06-27-accord-dockers.html", f"{MAIN}.km.html", f"{MAIN}.html")]
     for language in ("en", "fr", "km", "ar"):
         feed = feedparser.parse((site / f"feed.{language}.xml").read_bytes())
         assert feed.bozo == 0
@@ -368,7 +368,8 @@ def test_the_ninjs_document_carries_the_release(site: Path) -> None:
     notes = [d for d in doc["descriptions"] if d["role"] == "note"]
     assert len(notes) == 3 and "Pieter Bakker" in notes[1]["value"]
     khmer = json.loads((site / f"{MAIN}.km.ninjs.json").read_text(encoding="utf-8"))
-    assert "embargoedUntil" not in khmer and khmer["language"] == "km"
+    # The translation sets no embargo: it has its original's (SPEC §9).
+    assert (khmer["embargoedUntil"], khmer["language"]) == ("2024-06-26T04:00:00Z", "km")
 
 
 def test_the_schema_refuses_a_property_it_does_not_name(site: Path) -> None:
@@ -516,3 +517,16 @@ def test_any_headline_survives_html_atom_and_json_as_written(workspace: Path, he
     document = json.loads(site["2024-06-30-any.ninjs.json"])
     assert document["headlines"][0]["value"] == expected
     assert harmless(document["bodies"][0]["value"])
+
+
+def test_a_translation_without_an_embargo_waits_for_its_original(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    releases = workspace / "releases"
+    write_release(releases, "2024-07-02-zebrafish", headline="Zebrafish deal", date="2024-07-02",
+                  embargo=NOW + timedelta(seconds=1))
+    write_release(releases, "2024-07-02-zebrafish.fr", headline="Accord zebrafish", date="2024-07-02", language="fr")
+    assert build(runner).exit_code == 0
+    assert not [name for name, data in files(workspace / "public").items() if b"ebrafish" in data]
+    result = runner.invoke(app, ["site", "--now", (NOW + timedelta(seconds=1)).isoformat()])
+    assert result.exit_code == 0
+    french = json.loads((workspace / "public" / "2024-07-02-zebrafish.fr.ninjs.json").read_text())
+    assert french["embargoedUntil"] == "2024-07-01T10:00:01Z"

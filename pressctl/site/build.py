@@ -90,7 +90,7 @@ def render_site(inputs: SiteInputs, *, base_url: str | None, now: datetime) -> t
     config = load_config(inputs.config)
     settings = site_settings(config, base_url)
     book = open_book(inputs.contacts)
-    releases = load_releases(inputs.releases, book)
+    releases = inherit_embargoes(load_releases(inputs.releases, book))
     published = [r for r in releases if r.embargo is None or r.embargo <= now]
     articles = sorted((_article(r, book, config, settings) for r in published),
                       key=lambda a: (a.published, a.slug), reverse=True)
@@ -126,6 +126,27 @@ def load_releases(folder: Path, book: ContactBook) -> list[Release]:
         seen[key] = release.path
         releases.append(release)
     return releases
+
+
+def original_slug(release: Release) -> str:
+    """`deal` for `deal.km.md` in Khmer (SPEC §9: a translation's name ends with its language tag), else
+    the release's own slug."""
+    stem, _, suffix = release.slug.rpartition(".")
+    return stem if stem and suffix.casefold() == release.language.casefold() else release.slug
+
+
+def inherit_embargoes(releases: list[Release]) -> list[Release]:
+    """A translation that sets no embargo has its original's (SPEC §9), so it never goes out before it."""
+    import dataclasses
+
+    originals = {r.slug: r for r in releases}
+    inherited = []
+    for release in releases:
+        original = originals.get(original_slug(release))
+        if release.embargo is None and original is not None and original.embargo is not None:
+            release = dataclasses.replace(release, embargo=original.embargo)
+        inherited.append(release)
+    return inherited
 
 
 def _article(release: Release, book: ContactBook, config: Config, settings: SiteSettings) -> Article:

@@ -61,11 +61,11 @@ def _likely_territory(locale: Any) -> str:
 def translations(articles: Sequence[Article]) -> dict[str, list[Link]]:
     """Each article's other language versions: `deal.md` and `deal.km.md` are one release in two languages
     when the second's name ends with its own language tag."""
+    from pressctl.site.build import original_slug
+
     groups: dict[str, list[Article]] = {}
     for article in articles:
-        stem, _, suffix = article.slug.rpartition(".")
-        original = stem if stem and suffix.casefold() == article.language.casefold() else article.slug
-        groups.setdefault(original, []).append(article)
+        groups.setdefault(original_slug(article.release), []).append(article)
     links: dict[str, list[Link]] = {}
     for group in groups.values():
         ordered = sorted(group, key=lambda a: a.language)
