@@ -530,3 +530,16 @@ def test_a_translation_without_an_embargo_waits_for_its_original(workspace: Path
     assert result.exit_code == 0
     french = json.loads((workspace / "public" / "2024-07-02-zebrafish.fr.ninjs.json").read_text())
     assert french["embargoedUntil"] == "2024-07-01T10:00:01Z"
+
+
+def test_each_language_feed_is_titled_in_its_language(site: Path) -> None:
+    import feedparser
+
+    titles = {lang: feedparser.parse((site / f"feed.{lang}.xml").read_bytes()).feed.title for lang in ("fr", "km")}
+    assert titles == {"fr": "Harbour Workers Alliance newsroom (Français)",
+                      "km": "Harbour Workers Alliance newsroom (ខ្មែរ)"}
+
+
+def test_a_missing_releases_folder_is_one_message(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    result = build(runner, "--releases", "press")
+    assert (result.exit_code, result.stderr) == (2, "error: press: no such releases folder\n")

@@ -33,7 +33,9 @@ def atom(articles: Sequence[Article], settings: SiteSettings, language: str | No
     feed = ET.Element("feed", xmlns=ATOM)
     if language:
         feed.set(XML_LANG, language)
-    title = f"{settings.title} ({language})" if language else settings.title
+    from pressctl.site.pages import language as language_named
+
+    title = f"{settings.title} ({language_named(language).name})" if language else settings.title
     _text(feed, "title", title)
     _text(feed, "id", settings.base_url + name)
     _text(feed, "updated", _stamp(articles[0]) if articles else NO_ENTRIES)
