@@ -188,3 +188,26 @@ def test_every_link_works_when_the_site_is_served_under_a_sub_path(workspace: Pa
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_the_build_and_the_old_site_stays(workspace: Path, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True,
+                             check=False)
+    if mounted.returncode != 0:
+        require_tool(None, "a small tmpfs (mount as root) to fill")
+    try:
+        site = disk / "public"
+        assert runner.invoke(app, ["site", "--now", NOW_TEXT, "-o", str(site)]).exit_code == 0
+        before = {p.name: p.read_bytes() for p in site.iterdir()}
+        write_release(workspace / "releases", "2024-06-30-long", headline="A long one", date="2024-06-30",
+                      body="\n\n".join(["A paragraph that goes on and on. " * 40] * 60))
+        result = runner.invoke(app, ["site", "--now", NOW_TEXT, "-o", str(site)])
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: ") and "cannot write the site: No space left on device" in result.stderr
+        assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+        assert sorted(p.name for p in disk.iterdir()) == ["public"]  # the half-built copy is gone
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

@@ -70,8 +70,11 @@ def foreign_file(output: Path) -> str | None:
         if name == MANIFEST:
             continue
         path = output / name
-        if name not in recorded or path.is_symlink() or _sha256(path.read_bytes()) != recorded[name]:
-            return name
+        try:
+            if name not in recorded or path.is_symlink() or _sha256(path.read_bytes()) != recorded[name]:
+                return name
+        except OSError:
+            return name  # unreadable: pressctl cannot tell it is its own
     return None
 
 
@@ -116,12 +119,12 @@ def _swap(fresh: Path, output: Path) -> None:
     if not output.exists():
         os.rename(fresh, output)
     elif _exchange(fresh, output):
-        shutil.rmtree(fresh)  # now the old site
+        shutil.rmtree(fresh, ignore_errors=True)  # now the old site; the new one is out whatever happens here
     else:
         old = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".old", dir=output.parent))
         os.rename(output, old / output.name)
         os.rename(fresh, output)
-        shutil.rmtree(old)
+        shutil.rmtree(old, ignore_errors=True)
     _fsync(output.parent)
 
 
