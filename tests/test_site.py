@@ -543,3 +543,11 @@ def test_each_language_feed_is_titled_in_its_language(site: Path) -> None:
 def test_a_missing_releases_folder_is_one_message(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     result = build(runner, "--releases", "press")
     assert (result.exit_code, result.stderr) == (2, "error: press: no such releases folder\n")
+
+
+def test_docs_name_every_option_of_pressctl_site(runner) -> None:  # type: ignore[no-untyped-def]
+    help_text = runner.invoke(app, ["site", "--help"]).output
+    options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", help_text)) - {"--help"}
+    docs = (REPO / "docs" / "site.md").read_text(encoding="utf-8")
+    assert len(options) == 9
+    assert sorted(option for option in options if f"`{option}" not in docs) == []
