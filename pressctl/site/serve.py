@@ -28,12 +28,11 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 def serve(inputs: SiteInputs, output: Path, *, base_url: str | None, now: datetime | None, port: int = 0,
           on_ready: Callable[[str], None], on_build: Callable[[BuildResult], None],
-          on_error: Callable[[PressctlError], None], stop: threading.Event | None = None) -> None:
+          on_error: Callable[[PressctlError], None]) -> None:
     """Build, serve `output` on 127.0.0.1:`port` (0: an unused one), and rebuild on every change until
-    Ctrl-C or `stop`. A build that fails after the first is reported and the last good site stays up."""
+    Ctrl-C. A build that fails after the first is reported and the last good site stays up."""
     server = _bind(port)
     url = f"http://{HOST}:{server.server_address[1]}/"
-    stop = stop or threading.Event()
     worker: threading.Thread | None = None
     try:
         preview_base = base_url if base_url is not None or _has_base_url(inputs) else url
@@ -43,7 +42,8 @@ def serve(inputs: SiteInputs, output: Path, *, base_url: str | None, now: dateti
         worker = threading.Thread(target=server.serve_forever, name="pressctl-site-serve", daemon=True)
         worker.start()
         on_ready(url)
-        while not stop.wait(POLL_SECONDS):
+        while True:
+            time.sleep(POLL_SECONDS)
             current = _fingerprint(inputs, now)
             if current == seen:
                 continue
