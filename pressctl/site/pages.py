@@ -92,6 +92,7 @@ def release_page(article: Article, settings: SiteSettings, others: list[Link], t
 
 
 def index_page(articles: Sequence[Article], settings: SiteSettings, templates: Path | None) -> str:
+    from pressctl.render.environment import compile_template
     from pressctl.render.phrases import phrases_for
 
     sections = []
@@ -100,8 +101,6 @@ def index_page(articles: Sequence[Article], settings: SiteSettings, templates: P
     for tag in tags:
         sections.append({"language": language(tag), "t": phrases_for(tag),
                          "articles": [_entry(a) for a in articles if a.language == tag]})
-    from pressctl.render.environment import compile_template
-
     context = {"site": _site(settings), "lang": settings.language, "language": language(settings.language),
                "sections": sections, "t": phrases_for(settings.language), "url": settings.base_url}
     return compile_template(templates, INDEX_TEMPLATE, html=True)(context)
