@@ -100,9 +100,9 @@ def publish(output: Path, files: dict[str, bytes]) -> tuple[bool, bytes]:
         os.umask(umask)
         fresh.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read it
         for name, data in files.items():
-            _write(fresh / name, data)
-        _write(fresh / MANIFEST, manifest)
-        _fsync(fresh)
+            (fresh / name).write_bytes(data)
+        (fresh / MANIFEST).write_bytes(manifest)
+        _make_durable(fresh)
         _swap(fresh, output)
     except OSError as err:
         shutil.rmtree(fresh, ignore_errors=True)
@@ -141,11 +141,22 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _write(path: Path, data: bytes) -> None:
-    with open(path, "xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _make_durable(folder: Path) -> None:
+    """Every file of the new site on disk before it is swapped in. Linux's syncfs(2) does it in one call
+    for the whole file system, where an fsync per file costs a disk flush each (2,000 for 1,000 releases)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+        if syncfs is not None and syncfs(fd) == 0:
+            return
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    for path in folder.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync(folder)
 
 
 def _fsync(folder: Path) -> None:
