@@ -6,7 +6,8 @@ by one in the same process; then a rebuild with nothing changed, which must leav
 Every figure is the best of the rounds, measured side by side in one run. "render" loads each release and
 renders it with render_html (which checks it first), keeping the string; "render + write" also writes each
 page as `pressctl render -f html -o FILE` does (write_atomic, one fsync per file). The site build does all
-that and more: ninjs, Atom feeds, the sitemap, the index, and a folder swapped in whole (fsynced).
+that and more: ninjs, Atom feeds, the sitemap, the index, and a folder made durable (one syncfs) and
+swapped in whole.
 Target: site build <= 1.5x render.
 """
 
