@@ -37,13 +37,13 @@ def root(
 
 
 def _register() -> None:
-    from pressctl.commands import contacts, export, imports, init, privacy, release, render, schema, send
+    from pressctl.commands import contacts, export, imports, init, privacy, release, render, schema, send, site
 
     imports.register(contacts.app)
     privacy.register(contacts.app)
     app.add_typer(contacts.app, name="contacts")
     app.add_typer(schema.app, name="schema")
-    for module in (render, release, init, export, send):
+    for module in (render, release, init, export, send, site):
         module.register(app)
 
 

@@ -21,6 +21,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "render": ("paper",),  # read by pressctl.render.pdf
     "export": (),  # export jobs are read by pressctl.export.jobs
     "smtp": (),  # read and checked by pressctl.send.settings
+    "site": ("base_url", "title", "language"),  # the newsroom; read by pressctl.site.settings
     # Each mailing tool's ids for our list names: [listmonk.lists] press-eu = 3
     "listmonk": ("lists",),
     "mailchimp": ("lists",),

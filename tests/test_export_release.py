@@ -99,7 +99,7 @@ def test_unknown_release_target_lists_the_known_ones(workspace: Path, runner) ->
     result = runner.invoke(app, ["export", "release", RELEASE, "--to", "sendgrid", "-o", "c.json"])
     assert result.exit_code == 2
     assert result.stderr == ("error: unknown target 'sendgrid' for releases; known targets: html, listmonk, "
-                             "mailchimp, brevo\n  hint: pick one with --to\n")
+                             "mailchimp, brevo, ninjs\n  hint: pick one with --to\n")
 
 
 def test_mailchimp_refuses_lists_in_two_audiences(with_list_ids: Path, runner) -> None:

@@ -3,4 +3,4 @@
 from __future__ import annotations
 
 CONTACT_TARGETS = ("mailchimp", "brevo", "listmonk", "constant-contact", "google", "outlook", "vcard", "csv", "json")
-RELEASE_TARGETS = ("html", "listmonk", "mailchimp", "brevo")
+RELEASE_TARGETS = ("html", "listmonk", "mailchimp", "brevo", "ninjs")

@@ -63,6 +63,10 @@ def export_release(release_path: Path, target: str, *, lists: tuple[str, ...] = 
     if target not in RELEASE_TARGETS:
         raise UsageError(f"unknown target {target!r} for releases; known targets: {', '.join(RELEASE_TARGETS)}",
                          hint="pick one with --to")
+    if target == "ninjs":  # a news document, not a campaign: no sender, no lists (pressctl.site.ninjs)
+        from pressctl.export.ninjs import export_ninjs
+
+        return export_ninjs(release_path, contacts=contacts, config=config)
     from pressctl.contacts.load import open_book
     from pressctl.render import load_release
 

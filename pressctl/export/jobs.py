@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 # What a job can export, and the targets of each. A new kind adds its targets here and its builder to
 # _Runner.build.
-JOB_KINDS: dict[str, tuple[str, ...]] = {"contacts": CONTACT_TARGETS, "release": RELEASE_TARGETS}
+JOB_KINDS: dict[str, tuple[str, ...]] = {"contacts": CONTACT_TARGETS, "release": RELEASE_TARGETS,
+                                         "site": ("site",)}
 REQUIRED_KEYS = ("name", "what", "to", "output")
 OPTIONAL_KEYS = ("lists", "exclude_lists", "language", "release", "contacts")
 LOCK_NAME = ".pressctl-export.lock"
@@ -69,6 +70,8 @@ def _job(table: Any, number: int, config: Path, lines: TomlLines | None) -> Job:
     def fail(problem: str, key: str | None = None) -> UsageError:
         return UsageError(f"{where}: {problem}", path=config, line=line(key))
 
+    if table.get("what") == "site":  # a site has one shape: its `to` may be left out
+        table = {"to": "site", **table}
     for key in REQUIRED_KEYS:
         if key not in table:
             raise fail(f"the key {key!r} is missing")
@@ -222,7 +225,8 @@ def run_jobs(config: Path, names: list[str] | None = None, *, lock_timeout: floa
         if any(failure.stops_the_run for failure in failures):
             raise _failed(failures)
         inputs = list(_inputs(all_jobs, config))
-        entries = _write(built, inputs, failures)
+        entries = _write([entry for entry in built if entry.what != "site"], inputs, failures)
+        entries += runner.publish_sites([entry for entry in built if entry.what == "site"], failures)
     order = {job.name: number for number, job in enumerate(jobs)}
     failures.sort(key=lambda failure: order[failure.job])
     run = JobsRun([f"job {entry.job!r}: {warning}" for entry in entries for warning in entry.warnings])
@@ -330,6 +334,7 @@ class _Runner:
         self.base = config.parent
         self.books: dict[Path, Any] = {}
         self.resolver = PhoneResolver()
+        self.sites: dict[str, tuple[Path, Any]] = {}  # job name -> (output folder, rendered files)
 
     def book(self, path: Path) -> Any:
         from pressctl.contacts.load import open_book
@@ -340,6 +345,8 @@ class _Runner:
 
     def build(self, job: Job, today: date) -> Entry:
         """The job's file in memory; nothing is written yet."""
+        if job.what == "site":
+            return self.site(job, job.output_path(self.base, today))
         builders = {"contacts": self.contacts, "release": self.release}
         result, left_out = builders[job.what](job)
         return Entry(job.output_path(self.base, today), job.name, job.what, job.to, result.rows, result.data,
@@ -361,6 +368,38 @@ class _Runner:
                              + f"correct the job's lists in {self.config.name}, or the contacts' lists")
         result = export_contacts(book, job.to, selection, resolver=self.resolver)
         return result, {"unsubscribed": result.unsubscribed, "unfit": result.unfit}
+
+    def site(self, job: Job, output: Path) -> Entry:
+        """A site job, rebuilt from cron so that a release appears once its embargo lifts: every page is
+        rendered now, in memory; the folder is replaced in the write phase (`publish_sites`)."""
+        from datetime import UTC, datetime
+
+        from pressctl.site import SiteInputs
+        from pressctl.site.build import render_site
+        from pressctl.site.publish import check_output
+
+        templates = self.base / "templates"
+        inputs = SiteInputs(self.base / "releases", self.base / job.contacts, self.config,
+                            templates if templates.is_dir() else None, self.base)
+        check_output(output, inputs)
+        files, articles, embargoed = render_site(inputs, base_url=None, now=datetime.now(UTC))
+        self.sites[job.name] = (output, files)
+        return Entry(output, job.name, job.what, job.to, len(articles), b"", {"embargoed": embargoed}, ())
+
+    def publish_sites(self, entries: list[Entry], failures: list[_Failure]) -> list[Entry]:
+        """Replace each site's folder as a whole (pressctl.site.publish), or leave it when nothing changed."""
+        from pressctl.site.publish import publish
+
+        done = []
+        for entry in entries:
+            output, files = self.sites[entry.job]
+            try:
+                publish(output, files)
+            except PressctlError as err:
+                failures.append(_Failure(entry.job, err))
+                continue
+            done.append(entry)
+        return done
 
     def release(self, job: Job) -> tuple[ExportResult, dict[str, int]]:
         from pressctl.export.campaign import export_release
