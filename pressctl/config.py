@@ -28,7 +28,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "brevo": ("lists",),
 }
 LIST_ID_TOOLS = ("listmonk", "mailchimp", "brevo")
-TEXT_SECTIONS = ("organisation", "sender", "email", "render")  # tables of text values
+TEXT_SECTIONS = ("organisation", "sender", "email", "render", "site")  # tables of text values
 MAILCHIMP_AUDIENCE_KEYS = ("list_id", "saved_segment_id")
 # A list's id in a tool: a number or text, or for Mailchimp { list_id = "…", saved_segment_id = 42 }
 ListId = int | str | dict[str, int | str]

@@ -154,7 +154,8 @@ def test_two_jobs_writing_the_same_file_are_refused(workspace: Path, runner, out
     _add_job("clash", output.replace("TODAY", _today()))
     result = runner.invoke(app, ["export", "--job", "clash"])
     assert result.exit_code == 2
-    assert result.stderr == (f"error: pressctl.toml:77: jobs 'vcards' and 'clash' write the same file "
+    assert result.stderr == (f"error: pressctl.toml:{_last_job_line()}: jobs 'vcards' and 'clash' write the same "
+                             "file "
                              f"exports/{_today()}/press-contacts.vcf; give each job its own output\n")
     assert not (workspace / "exports").exists()
 
@@ -166,7 +167,8 @@ def test_a_job_writing_over_the_manifest_or_the_lock_is_refused(workspace: Path,
     _add_job("sneaky", output)
     result = runner.invoke(app, ["export", "--all"])
     assert result.exit_code == 2
-    assert result.stderr == (f"error: pressctl.toml:77: job 'sneaky': the output {output!r} is the run's own "
+    assert result.stderr == (f"error: pressctl.toml:{_last_job_line()}: job 'sneaky': the output {output!r} is "
+                             "the run's own "
                              f"{what}; choose another name\n")
     assert not (workspace / "exports").exists()
 
@@ -195,3 +197,9 @@ def test_a_list_no_contact_is_on_fails_the_job(workspace: Path, runner, key: str
         "error: job 'mailchimp-eu' failed: contacts.yaml: no contact is on the list 'press-ue'\n"
         "  hint: did you mean `press-eu`? correct the job's lists in pressctl.toml, or the contacts' lists\n")
     assert not (workspace / "exports").exists()  # found before any job wrote
+
+
+def _last_job_line() -> int:
+    """The line of the `output` key of the last job in the workspace's pressctl.toml (the job a test added)."""
+    lines = Path("pressctl.toml").read_text(encoding="utf-8").splitlines()
+    return max(number for number, line in enumerate(lines, start=1) if line.startswith("output = "))

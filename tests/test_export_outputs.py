@@ -91,7 +91,8 @@ def test_a_job_writing_over_an_input_is_refused(workspace: Path, runner, output:
 def test_a_relative_job_output_stays_in_the_workspace(workspace: Path, runner) -> None:
     _add_job("../outside.csv")
     err = one_error_line(runner.invoke(app, ["export", "--job", "extra"]), 2)
-    assert err == ("error: pressctl.toml:77: job 'extra': the output '../outside.csv' leaves the workspace through "
+    assert err == (f"error: pressctl.toml:{_last_job_line()}: job 'extra': the output '../outside.csv' leaves the "
+                   "workspace through "
                    "`..`; a relative output stays inside the folder of pressctl.toml (write an absolute path to "
                    "go elsewhere)\n")
     assert not (workspace.parent / "outside.csv").exists()
@@ -450,3 +451,9 @@ def test_a_manifest_that_links_to_an_input_is_not_written_through(workspace: Pat
     assert "manifest.json: is also an input of this command (contacts.yaml)" in result.stderr
     assert Path("contacts.yaml").read_bytes() == before
     assert not (folder / "press-contacts.vcf").exists()
+
+
+def _last_job_line() -> int:
+    """The line of the `output` key of the last job in the workspace's pressctl.toml (the job a test added)."""
+    lines = Path("pressctl.toml").read_text(encoding="utf-8").splitlines()
+    return max(number for number, line in enumerate(lines, start=1) if line.startswith("output = "))

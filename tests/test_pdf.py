@@ -226,14 +226,16 @@ def test_letterhead_logo(workspace: Path, runner) -> None:  # type: ignore[no-un
 
 @pytest.mark.parametrize(("toml", "expected"), [
     ('[render]\npaper = "A5"\n', "error: pressctl.toml: `render.paper` is 'A5'; it must be \"a4\" or \"letter\"\n"),
-    ('[render]\npapier = "a4"\n', "error: pressctl.toml:74: unknown key `render.papier`\n  hint: did you mean "
+    ('[render]\npapier = "a4"\n', "error: pressctl.toml:{line}: unknown key `render.papier`\n  hint: did you mean "
                                   "`render.paper`?\n"),
 ])
 def test_bad_paper_is_a_configuration_error(workspace: Path, runner, toml: str, expected: str) -> None:  # type: ignore[no-untyped-def]
     config = workspace / "pressctl.toml"
-    config.write_text(config.read_text() + "\n" + toml)
+    before = config.read_text()
+    config.write_text(before + "\n" + toml)
     result = runner.invoke(app, ["render", EXAMPLE, "--format", "pdf", "-o", "out.pdf"])
-    assert (result.exit_code, result.output) == (2, expected)
+    line = len(before.splitlines()) + 3  # the key's line: after the blank line and `[render]`
+    assert (result.exit_code, result.output) == (2, expected.format(line=line))
     assert not (workspace / "out.pdf").exists()
 
 

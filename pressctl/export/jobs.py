@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -394,11 +394,15 @@ class _Runner:
         for entry in entries:
             output, files = self.sites[entry.job]
             try:
-                publish(output, files)
+                _, manifest = publish(output, files)
+                # Recorded beside the folder like any job's file: its rows are the pages' releases, its
+                # checksum that of the site's own manifest of every file.
+                recorded = replace(entry, data=manifest)
+                Manifests([recorded]).record([recorded])
             except PressctlError as err:
                 failures.append(_Failure(entry.job, err))
                 continue
-            done.append(entry)
+            done.append(recorded)
         return done
 
     def release(self, job: Job) -> tuple[ExportResult, dict[str, int]]:
