@@ -52,6 +52,8 @@ def render(
         "--audience", help="Merge: one message per contact on this list (repeatable).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Merge: one message per contact id, comma-separated.")] = None,
     mbox: Annotated[Path | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="Render the release's version in this language (NAME.TAG.md beside NAME.md).")] = None,
 ) -> None:
     """Render a release as text, HTML, e-mail (.eml) or PDF; with --audience or --to, one e-mail per recipient.
 
@@ -60,7 +62,8 @@ def render(
     from pressctl.atomic import write_output
     from pressctl.contacts.load import open_book
     from pressctl.errors import UsageError
-    from pressctl.render import load_config, load_release, render_email, render_html, render_text
+    from pressctl.release.versions import load_version
+    from pressctl.render import load_config, render_email, render_html, render_text
 
     # `-o outbox/` names a folder even before it exists: a merge into it.
     folder = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
@@ -70,7 +73,7 @@ def render(
         raise UsageError("--audience, --to and --mbox make e-mails: add --format eml")
     if mbox and output:
         raise UsageError("give either -o DIR or --mbox FILE, not both")
-    loaded = load_release(release)
+    loaded = load_version(release, language)
     settings = load_config(config)
     _warn_untranslated(loaded.language)
     book = open_book(contacts)

@@ -18,7 +18,7 @@ from pressctl.yamlsource import SourceText, YamlSyntaxError, parse_fast
 
 KEYS = (
     "headline", "subheadline", "dateline", "date", "embargo", "language", "quotes",
-    "media_contacts", "notes", "about", "audience",
+    "media_contacts", "notes", "about", "audience", "attachments",
 )
 REQUIRED = ("headline", "dateline", "date")
 QUOTE_KEYS = ("by", "name", "role", "organisation", "text")
@@ -36,8 +36,10 @@ def load_release(path: Path | str) -> Release:
     return release
 
 
-def read_release(path: Path | str) -> tuple[Release | None, list[Finding]]:
-    """Read a release file; findings for everything wrong in it. Raises UsageError for a missing file."""
+def read_release(path: Path | str, inherit: dict[str, Any] | None = None) -> tuple[Release | None, list[Finding]]:
+    """Read a release file; findings for everything wrong in it. Raises UsageError for a missing file.
+
+    `inherit` gives values for keys the file does not set (a translation's shared facts, versions.py)."""
     path = Path(path)
     display = str(path)
     try:
@@ -66,6 +68,8 @@ def read_release(path: Path | str) -> tuple[Release | None, list[Finding]]:
     if not isinstance(data, dict):
         return None, [Finding("R001", "the front matter must be a mapping of keys such as `headline:`",
                               file=display, line=2, column=1)]
+    if inherit:
+        data = {**inherit, **data}
     builder = _Builder(display, front, data)
     body = "\n".join(lines[end + 1:])
     return builder.build(body, end + 2)
