@@ -190,7 +190,7 @@ def _compare_group(original_path: Path) -> Iterator[Finding]:
 
 
 def _where(release: Release, path: KeyPath) -> str:
-    return f"{release.path}:{release.line_of(path) if path and _sets(release, path[0]) else 1}"
+    return f"{release.path}:{release.line_of(path) if path and _sets(release, str(path[0])) else 1}"
 
 
 def _sets(release: Release, key: str) -> bool:
