@@ -47,7 +47,7 @@ def test_example_release_loads_with_everything(workspace: Path) -> None:
     assert release.headline.startswith("Dock workers in three countries")
     assert release.embargo is not None and release.embargo.utcoffset() is not None
     assert [q.by or q.name for q in release.quotes] == ["marieke-van-dijk", "Kunthea Sok"]
-    assert release.placements[0].quote == 0 and release.placements[0].line == 47
+    assert release.placements[0].quote == 0 and release.placements[0].line == 43
     assert release.audience == ("press-eu", "labour-beat")
 
 

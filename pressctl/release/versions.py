@@ -265,3 +265,42 @@ def inherited_only(release: Release, finding: Finding) -> bool:
     """A finding about a value a translation takes from its original: reported there, at its line, not here."""
     return (split_name(release.path)[1] is not None and bool(finding.path) and finding.path[0] in SHARED
             and not _sets(release, str(finding.path[0])))
+
+
+@dataclass(frozen=True)
+class VersionLink:
+    """Another language version, as the HTML links it (`hreflang`, and a visible list)."""
+
+    language: str
+    name: str  # the language in its own words: "Nederlands", "ភាសាខ្មែរ"
+    href: str  # the version's HTML, named like its release: NAME.TAG.html beside NAME.html
+    current: bool
+
+
+def version_links(release: Release) -> tuple[VersionLink, ...]:
+    """Every version of the release, itself included (marked `current`); empty when it has no translation."""
+    original_path, _ = split_name(release.path)
+    translations = translation_paths(original_path)
+    if not translations or not original_path.is_file():
+        return ()
+    languages = [(_original_language(original_path), original_path)]
+    languages += [(tag, path) for tag, path in translations.items()]
+    here = Path(release.path).name
+    return tuple(VersionLink(language, _autonym(language), path.name.removesuffix(".md") + ".html",
+                             path.name == here) for language, path in languages)
+
+
+def _original_language(path: Path) -> str:
+    release, _ = read_release(path)
+    return release.language if release is not None else "en"
+
+
+def _autonym(tag: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return tag
+    name = locale.get_display_name(locale) or tag
+    return name[:1].upper() + name[1:]

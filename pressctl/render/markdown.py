@@ -29,7 +29,8 @@ def _image(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env))
-    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if src.startswith(("https://", "http://")) else alt
+    # cid: is an attached image in an e-mail (render/attachments.py points the statement's images there).
+    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if src.startswith(("https://", "http://", "cid:")) else alt
 
 
 def references(markdown: str) -> References:
@@ -70,7 +71,7 @@ def sanitise(html: str) -> str:
     import nh3
 
     return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}, "span": {"class"}, "img": {"src", "alt"}},
-                     url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener")
+                     url_schemes={"http", "https", "mailto", "tel", "cid"}, link_rel="noopener")
 
 
 _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3",
