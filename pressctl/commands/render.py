@@ -62,7 +62,7 @@ def render(
     from pressctl.atomic import write_output
     from pressctl.contacts.load import open_book
     from pressctl.errors import UsageError
-    from pressctl.release.versions import load_version
+    from pressctl.release.versions import load_version, load_versions
     from pressctl.render import load_config, render_email, render_html, render_text
 
     # `-o outbox/` names a folder even before it exists: a merge into it.
@@ -79,7 +79,8 @@ def render(
     book = open_book(contacts)
     if merging or (fmt is Format.eml and folder):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
-        _merge(loaded, book, settings, audience or [], ids, target, mbox, templates, sender)
+        _merge(loaded, book, settings, audience or [], ids, target, mbox, templates, sender,
+               load_versions(release) if language is None else {language: loaded})
         return
     if folder:
         raise UsageError(f"{output} is a folder: give a file name, or use --format eml to merge into it")
@@ -107,14 +108,15 @@ def _warn_untranslated(language: str) -> None:
 
 
 def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],
-           output: Path | None, mbox: Path | None, templates: Path | None, sender: str | None) -> None:
+           output: Path | None, mbox: Path | None, templates: Path | None, sender: str | None,
+           versions: "dict[str, Release]") -> None:
     from pressctl.errors import UsageError
-    from pressctl.render.merge import merge_messages, plan_merge, write_folder, write_mbox
+    from pressctl.render.merge import merge_versions, plan_merge, write_folder, write_mbox
 
     if output is None and mbox is None:
         raise UsageError("a merge writes one file per recipient: add -o DIR or --mbox FILE")
     plan = plan_merge(release, book, audience=audience, to=ids)
-    messages = merge_messages(release, book, config, plan.recipients, templates=templates, sender=sender)
+    languages, messages = merge_versions(versions, book, config, plan.recipients, templates=templates, sender=sender)
     with _progress(len(plan.recipients)) as advance:
         if mbox is not None:
             written = write_mbox(mbox, messages, advance)
@@ -123,6 +125,8 @@ def _merge(release: "Release", book: "ContactBook", config: "Config", audience: 
             written = write_folder(output, messages, advance, ids=[contact.id for contact in plan.recipients])
     where = str(mbox) if mbox is not None else f"{output}/"
     summary = f"Wrote {written} message{'s' if written != 1 else ''} to {where}"
+    if len(versions) > 1:
+        summary += " (" + ", ".join(f"{count} {language}" for language, count in languages.items()) + ")"
     skipped = sum(plan.skipped.values())
     if skipped:
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(plan.skipped.items()))

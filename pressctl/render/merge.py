@@ -268,3 +268,24 @@ def _mbox_entry(data: bytes) -> bytes:
     body = _FROM_LINE.sub(rb">\1", data.replace(b"\r\n", b"\n"))
     return b"From pressctl " + stamp.encode("ascii") + b"\n" + body + b"\n"
 
+
+
+def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
+                   *, templates: Path | str | None = None,
+                   sender: str | None = None) -> tuple[Counter[str], Iterator[tuple[str, bytes]]]:
+    """A merge across a release's language versions: each recipient gets the one `version_for` chooses, with the
+    attachments (each encoded once). Returns the recipients per language and the messages, a version at a time."""
+    from itertools import chain
+
+    from pressctl.release.versions import group_recipients
+    from pressctl.render.attachments import for_mail, with_attachments
+
+    groups = group_recipients(recipients, versions)
+
+    def messages(release: Release, people: tuple[Contact, ...]) -> Iterator[tuple[str, bytes]]:
+        shown, parts = for_mail(release)
+        for contact_id, data in merge_messages(shown, book, config, people, templates=templates, sender=sender):
+            yield contact_id, with_attachments(data, parts)
+
+    counts = Counter({group.release.language: len(group.recipients) for group in groups})
+    return counts, chain.from_iterable(messages(group.release, group.recipients) for group in groups)
