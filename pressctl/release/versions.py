@@ -36,21 +36,21 @@ def split_name(path: Path | str) -> tuple[Path, str | None]:
     return path.with_name(f"{base}.md"), tag
 
 
-def translation_paths(original: Path | str) -> dict[str, Path]:
-    """The translations beside an original, by the tag in their names, in name order."""
+def translation_paths(original: Path | str) -> list[tuple[str, Path]]:
+    """The translations beside an original, with the tag in their names, in name order (two files for one
+    language included: `release check` reports them)."""
     original = Path(original)
     folder = original.parent
     stem = original.name.removesuffix(".md")
-    found: dict[str, Path] = {}
     try:
         names = sorted(entry.name for entry in folder.iterdir() if entry.name.startswith(stem + "."))
     except OSError:
-        return {}
+        return []
+    found = []
     for name in names:
-        candidate = folder / name
-        base, tag = split_name(candidate)
+        base, tag = split_name(folder / name)
         if tag is not None and base.name == original.name:
-            found.setdefault(_key(tag), candidate)
+            found.append((tag, folder / name))
     return found
 
 
@@ -94,7 +94,7 @@ def _inherited(original: Release | None, tag: str) -> dict[str, Any]:
 def load_versions(path: Path | str) -> dict[str, Release]:
     """Every version of the release `path` belongs to, by language: the original first. The first error stops it."""
     original_path, _ = split_name(path)
-    paths = [original_path, *translation_paths(original_path).values()]
+    paths = [original_path, *(path for _, path in translation_paths(original_path))]
     versions: dict[str, Release] = {}
     for version_path in paths:
         release, findings = read_version(version_path)
@@ -175,22 +175,27 @@ def _compare_group(original_path: Path) -> Iterator[Finding]:
     if original is None:
         return
     languages: dict[str, Release] = {_key(original.language): original}
-    for tag, path in translation_paths(original_path).items():
+    for tag, path in translation_paths(original_path):
         translation, _ = read_version(path)
         if translation is None:
             continue
-        earlier = languages.get(_key(translation.language)) or languages.get(tag)
+        earlier = languages.get(_key(translation.language)) or languages.get(_key(tag))
         if earlier is not None:
             yield translation.finding(
                 "R016", f"a second version in {translation.language}: {_where(earlier, ('language',))} is "
-                        "already in that language; keep one of the two files", ("language",))
+                        "already in that language; keep one of the two files", line=_line(translation, ("language",)))
             continue
         languages[_key(translation.language)] = translation
         yield from _compare(original, translation)
 
 
+def _line(release: Release, path: KeyPath) -> int:
+    """The line of a value the file sets; line 1 for one it inherits (it stands on no line of the file)."""
+    return release.line_of(path) if path and _sets(release, str(path[0])) else 1
+
+
 def _where(release: Release, path: KeyPath) -> str:
-    return f"{release.path}:{release.line_of(path) if path and _sets(release, str(path[0])) else 1}"
+    return f"{release.path}:{_line(release, path)}"
 
 
 def _sets(release: Release, key: str) -> bool:
@@ -205,19 +210,18 @@ def _sets(release: Release, key: str) -> bool:
 
 
 def _compare(original: Release, translation: Release) -> Iterator[Finding]:
-    checks: list[tuple[str, str, Any, Any, str]] = [
-        ("R017", "date", original.date, translation.date, "the date"),
-        ("R017", "embargo", original.embargo, translation.embargo, "the embargo"),
-        ("R018", "dateline", original.dateline, translation.dateline, "the dateline"),
-        ("R018", "media_contacts", set(original.media_contacts), set(translation.media_contacts),
-         "the media contacts"),
-        ("R018", "audience", set(original.audience), set(translation.audience), "the audience"),
+    checks: list[tuple[str, str, Any, Any]] = [
+        ("R017", "date", original.date, translation.date),
+        ("R017", "embargo", original.embargo, translation.embargo),
+        ("R018", "dateline", original.dateline, translation.dateline),
+        ("R018", "media_contacts", set(original.media_contacts), set(translation.media_contacts)),
+        ("R018", "audience", set(original.audience), set(translation.audience)),
     ]
-    for code, key, mine, theirs, what in checks:
+    for code, key, mine, theirs in checks:
         if mine != theirs and _sets(translation, key):
             yield translation.finding(
-                code, f"{what} is {_show(theirs)} here but {_show(mine)} in the original, "
-                      f"{_where(original, (key,))}; a translation takes it from the original, so leave `{key}` out",
+                code, f"`{key}` is {_show(theirs)} here but {_show(mine)} in the original, "
+                      f"{_where(original, (key,))}; a translation takes it from the original, so leave it out",
                 (key,))
     yield from _compare_quotes(original, translation)
 
@@ -245,7 +249,7 @@ def _compare_quotes(original: Release, translation: Release) -> Iterator[Finding
     for key in mine.keys() - theirs.keys():
         yield translation.finding(
             "R019", f"quote `{key}` of the original ({_where(original, ('quotes', mine[key]))}) is missing here",
-            ("quotes",) if _sets(translation, "quotes") else ())
+            line=_line(translation, ("quotes",)))
     for key in theirs.keys() - mine.keys():
         yield translation.finding(
             "R019", f"quote `{key}` is not in the original, {original.path}", ("quotes", theirs[key]))
@@ -284,7 +288,7 @@ def version_links(release: Release) -> tuple[VersionLink, ...]:
     if not translations or not original_path.is_file():
         return ()
     languages = [(_original_language(original_path), original_path)]
-    languages += [(tag, path) for tag, path in translations.items()]
+    languages += translations
     here = Path(release.path).name
     return tuple(VersionLink(language, _autonym(language), path.name.removesuffix(".md") + ".html",
                              path.name == here) for language, path in languages)
