@@ -241,3 +241,14 @@ def test_html_with_attachments_is_valid_html5(workspace: Path, runner) -> None: 
     assert json.loads(run.stderr or run.stdout)["messages"] == []
     assert "&lt;b&gt;Tags&lt;/b&gt; &amp; such" in Path("en.html").read_text(encoding="utf-8")
     assert os.path.exists("en.html")
+
+
+def test_mbox_still_escapes_from_lines_beside_an_attachment(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    with_attachments(workspace, "  - file: media/signing-amsterdam.png\n",
+                     "\nFrom the docks of three ports, the same deal.\n\n>From a quoted line.\n")
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "femke-jansen", "--mbox", "all.mbox"])
+    assert result.exit_code == 0, result.output
+    raw = Path("all.mbox").read_bytes()
+    assert b"\n>From the docks" in raw and b"\nFrom the docks" not in raw
+    assert raw.count(b"\nFrom ") == 0 and raw.startswith(b"From pressctl ")
+    assert len(mailbox.mbox("all.mbox")) == 1
