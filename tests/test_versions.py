@@ -220,3 +220,19 @@ def test_version_html_is_valid_html5(workspace: Path, runner) -> None:  # type: 
     run = subprocess.run(["java", "-jar", jar, "--errors-only", "--format", "json", "en.html", "id.html"],
                          cwd=workspace, capture_output=True, text=True, timeout=120)
     assert json.loads(run.stderr or run.stdout)["messages"] == []
+
+
+def test_a_reader_of_a_translation_is_greeted_in_its_language(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    book = (workspace / "contacts.yaml").read_text(encoding="utf-8")
+    (workspace / "contacts.yaml").write_text(book.replace("languages: [id, en]", "languages: [de, id]"),
+                                             encoding="utf-8")
+    result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "ratih-kusumawardani,juergen-hoffmann",
+                                 "-o", "out"])
+    assert result.output == "Wrote 2 messages to out/ (1 en, 1 id). Nothing was sent.\n"
+    greetings = {}
+    for path in (workspace / "out").iterdir():
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        greetings[path.stem] = message.get_body(("plain",)).get_content().splitlines()[0]  # type: ignore[union-attr]
+    # Jürgen ([de, en]) reads the English original, greeted in German as before.
+    assert greetings == {"ratih-kusumawardani": "Yth. Ratih Kusumawardani,",
+                         "juergen-hoffmann": "Guten Tag Jürgen Hoffmann,"}

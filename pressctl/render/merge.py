@@ -278,6 +278,7 @@ def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: C
                    sender: str | None = None) -> tuple[Counter[str], Iterator[tuple[str, bytes]]]:
     """A merge across a release's language versions: each recipient gets the one `version_for` chooses, with the
     attachments (each encoded once). Returns the recipients per language and the messages, a version at a time."""
+    from dataclasses import replace
     from itertools import chain
 
     from pressctl.release.versions import group_recipients
@@ -291,4 +292,10 @@ def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: C
             yield contact_id, with_attachments(data, parts)
 
     counts = Counter({group.release.language: len(group.recipients) for group in groups})
-    return counts, chain.from_iterable(messages(group.release, group.recipients) for group in groups)
+    original = next(iter(versions.values()))
+    # A reader who gets a translation is greeted in its language (a `[de, id]` reader of the Indonesian
+    # version, say); the original's readers keep the greeting in the first of their languages, as before.
+    return counts, chain.from_iterable(
+        messages(group.release, group.recipients if group.release is original else tuple(
+            replace(contact, languages=(group.release.language, *contact.languages)) for contact in group.recipients))
+        for group in groups)
