@@ -101,28 +101,30 @@ def with_attachments(message: bytes, parts: MimeAttachments) -> bytes:
     entity_type = lines.pop(content)
     match = re.search(rb'boundary="([^"]+)"', entity_type)
     seed = match.group(1) if match else hashlib.sha256(body).hexdigest().encode("ascii")
-    entity = entity_type + CRLF + CRLF + body
     # Neither new boundary is a prefix of the other or of the alternative's, which some parsers would match.
     related, mixed = b"r" + seed, b"m" + seed
     if related in body or mixed in body:
         raise InputError("the message body contains its own MIME boundary; change the text")
+    entity = [entity_type, CRLF, CRLF, body]
     if parts.inline:
-        entity = _multipart(b"related", related, [entity, *parts.inline], b'; type="multipart/alternative"')
+        entity = _multipart(b"related", related, [entity, *([part] for part in parts.inline)],
+                            b'; type="multipart/alternative"')
     if parts.attached:
-        entity = _multipart(b"mixed", mixed, [entity, *parts.attached])
-    return CRLF.join(lines) + CRLF + entity
+        entity = _multipart(b"mixed", mixed, [entity, *([part] for part in parts.attached)])
+    return b"".join([CRLF.join(lines), CRLF, *entity])  # the large parts are copied once, here
 
 
-def _multipart(subtype: bytes, boundary: bytes, parts: list[bytes], extra: bytes = b"") -> bytes:
-    """`parts` are whole entities (headers, blank line, body). The boundaries derive from the message's own
-    alternative boundary, which contains `_` and `=`: never in base64, never at the start of a header line."""
+def _multipart(subtype: bytes, boundary: bytes, parts: list[list[bytes]], extra: bytes = b"") -> list[bytes]:
+    """`parts` are whole entities (headers, blank line, body) as pieces. The boundaries derive from the
+    message's own alternative boundary, which contains `_` and `=`: never in base64, never at the start of a
+    header line."""
     out = [b'Content-Type: multipart/' + subtype + b'; boundary="' + boundary + b'"' + extra + CRLF + CRLF]
     for part in parts:
-        out += [b"--", boundary, CRLF, part]
-        if not part.endswith(CRLF):
+        out += [b"--", boundary, CRLF, *part]
+        if not part[-1].endswith(CRLF):
             out.append(CRLF)
     out += [b"--", boundary, b"--", CRLF]
-    return b"".join(out)
+    return out
 
 
 @dataclass(frozen=True)

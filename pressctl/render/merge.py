@@ -270,7 +270,7 @@ def _mbox_entry(data: bytes) -> bytes:
     # attachment; most messages (and no base64 part) have a line it would change, and finding one is quick.
     if body.startswith((b"From ", b">")) or b"\nFrom " in body or b"\n>" in body:
         body = _FROM_LINE.sub(rb">\1", body)
-    return b"From pressctl " + stamp.encode("ascii") + b"\n" + body + b"\n"
+    return b"".join((b"From pressctl ", stamp.encode("ascii"), b"\n", body, b"\n"))  # one copy of a large body
 
 
 def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
