@@ -201,7 +201,7 @@ def test_merge_splices_one_encoding_into_every_message(workspace: Path) -> None:
     everything = [first, *messages]
     assert counts == {"en": len(recipients)} and len(everything) == len(recipients) > 3
     for _, data in everything:
-        message = parse(data)
+        message = parse(bytes(data))
         assert [p.get_content() for p in message.iter_attachments()] == [PDF * 100]
 
 
@@ -252,3 +252,20 @@ def test_mbox_still_escapes_from_lines_beside_an_attachment(workspace: Path, run
     assert b"\n>From the docks" in raw and b"\nFrom the docks" not in raw
     assert raw.count(b"\nFrom ") == 0 and raw.startswith(b"From pressctl ")
     assert len(mailbox.mbox("all.mbox")) == 1
+
+
+def test_a_spliced_message_is_written_to_an_mbox_as_its_joined_bytes_would_be(workspace: Path) -> None:
+    from pressctl.render.attachments import Spliced
+    from pressctl.render.merge import _mbox_entry
+
+    (workspace / "releases" / "media" / "report.pdf").write_bytes(PDF)
+    with_attachments(workspace, "  - file: media/report.pdf\n  - file: media/signing-amsterdam.png\n",
+                     "\n![The signing](media/signing-amsterdam.png)\n\nFrom the docks.\n")
+    release = load_release(EXAMPLE)
+    book = open_book(Path("contacts.yaml"))
+    recipients = plan_merge(release, book, to=["femke-jansen", "marcus-reid"]).recipients
+    _, messages = merge_versions({"en": release}, book, load_config(None), recipients)
+    for _, data in messages:
+        assert isinstance(data, Spliced)
+        assert b"".join(_mbox_entry(data)) == b"".join(_mbox_entry(bytes(data)))
+        assert b"\n>From the docks." in b"".join(_mbox_entry(data))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,12 +23,37 @@ CRLF = b"\r\n"
 _TOKEN_SAFE = re.compile(r"[A-Za-z0-9!#$&+.^_`|~-]+")  # an RFC 2045 token, as a file name may stand unquoted
 
 
+class SharedPart(bytes):
+    """An encoded attachment: one object that every message of a merge carries, never copied per message."""
+
+
+@dataclass(frozen=True)
+class Spliced:
+    """A message as runs of its own bytes between the attachment parts it shares with the merge's other
+    messages: a folder gets its bytes joined once; an mbox converts only the message's own runs."""
+
+    pieces: tuple[bytes, ...]
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.pieces)
+
+    def mbox_body(self, convert: Callable[[bytes], bytes]) -> list[bytes]:
+        """The pieces in mbox form: `convert` for the message's own runs, each shared part converted once."""
+        return [_mbox_form(piece) if isinstance(piece, SharedPart) else convert(piece) for piece in self.pieces]
+
+
+@lru_cache(maxsize=32)
+def _mbox_form(part: SharedPart) -> bytes:
+    # Base64 lines and the part's own headers never start with "From " or ">": only the line ends change.
+    return part.replace(CRLF, b"\n")
+
+
 @dataclass(frozen=True)
 class MimeAttachments:
     """The encoded parts of one release's attachments, ready to splice."""
 
-    inline: tuple[bytes, ...] = ()  # images the statement shows, for multipart/related
-    attached: tuple[bytes, ...] = ()  # every other file, after the alternative part
+    inline: tuple[SharedPart, ...] = ()  # images the statement shows, for multipart/related
+    attached: tuple[SharedPart, ...] = ()  # every other file, after the alternative part
 
     def __bool__(self) -> bool:
         return bool(self.inline or self.attached)
@@ -48,7 +73,7 @@ def filename_params(name: str) -> str:
     return f"filename*=utf-8''{quote(name, safe='')}"
 
 
-def encode_part(attachment: Attachment, *, inline_cid: str | None = None) -> bytes:
+def encode_part(attachment: Attachment, *, inline_cid: str | None = None) -> SharedPart:
     """One MIME part: headers, then the file in base64 (76-character lines, RFC 2045)."""
     if any(c in attachment.filename for c in "\r\n"):
         raise InputError(f"the attachment name {attachment.filename!r} contains a line break")
@@ -60,7 +85,7 @@ def encode_part(attachment: Attachment, *, inline_cid: str | None = None) -> byt
     if inline_cid:
         head.append(f"Content-ID: <{inline_cid}>")
     data = _encoded_file(attachment.path, attachment.size)
-    return "\r\n".join(head).encode("ascii") + CRLF + CRLF + data
+    return SharedPart("\r\n".join(head).encode("ascii") + CRLF + CRLF + data)
 
 
 @lru_cache(maxsize=16)
@@ -87,7 +112,7 @@ def mime_attachments(attachments: Iterable[Attachment], inline: Iterable[str] = 
     return MimeAttachments(tuple(related), tuple(attached))
 
 
-def with_attachments(message: bytes, parts: MimeAttachments) -> bytes:
+def with_attachments(message: bytes, parts: MimeAttachments) -> bytes | Spliced:
     """The message with its body (the multipart/alternative entity, kept byte for byte) wrapped in
     multipart/related for inline images and multipart/mixed for the files."""
     if not parts:
@@ -106,12 +131,21 @@ def with_attachments(message: bytes, parts: MimeAttachments) -> bytes:
     if related in body or mixed in body:
         raise InputError("the message body contains its own MIME boundary; change the text")
     entity = [entity_type, CRLF, CRLF, body]
-    if parts.inline:
-        entity = _multipart(b"related", related, [entity, *([part] for part in parts.inline)],
-                            b'; type="multipart/alternative"')
-    if parts.attached:
-        entity = _multipart(b"mixed", mixed, [entity, *([part] for part in parts.attached)])
-    return b"".join([CRLF.join(lines), CRLF, *entity])  # the large parts are copied once, here
+    inline: list[list[bytes]] = [[part] for part in parts.inline]
+    attached: list[list[bytes]] = [[part] for part in parts.attached]
+    if inline:
+        entity = _multipart(b"related", related, [entity, *inline], b'; type="multipart/alternative"')
+    if attached:
+        entity = _multipart(b"mixed", mixed, [entity, *attached])
+    pieces: list[bytes] = []
+    run: list[bytes] = []
+    for piece in [CRLF.join(lines), CRLF, *entity]:
+        if isinstance(piece, SharedPart):
+            pieces += [b"".join(run), piece]
+            run = []
+        else:
+            run.append(piece)
+    return Spliced((*pieces, b"".join(run)))
 
 
 def _multipart(subtype: bytes, boundary: bytes, parts: list[list[bytes]], extra: bytes = b"") -> list[bytes]:

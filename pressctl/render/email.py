@@ -181,4 +181,4 @@ def single_message(release: Release, book: ContactBook, config: Config, *, templ
     context: dict[str, Any] = build_context(release, book, config)
     text = render_document("text", context, templates)
     html = render_document("email", context, templates)
-    return with_attachments(message_bytes(envelope(release, config, sender), text=text, html=html), parts)
+    return bytes(with_attachments(message_bytes(envelope(release, config, sender), text=text, html=html), parts))

@@ -30,6 +30,7 @@ from pressctl.contacts.load import ID_PATTERN
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import InputError, UsageError
 from pressctl.release import Release
+from pressctl.render.attachments import Spliced
 from pressctl.render.document import RecipientView, build_context, ensure_renderable, render_document
 from pressctl.render.email import (
     MAX_LINE,
@@ -186,8 +187,8 @@ def _message(env: Envelope, contact: Contact, values: dict[str, str], text: Body
     return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
 
 
-def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: Callable[[], None] | None = None,
-                 *, ids: Collection[str]) -> int:
+def write_folder(folder: Path, messages: Iterator[tuple[str, bytes | Spliced]],
+                 progress: Callable[[], None] | None = None, *, ids: Collection[str]) -> int:
     """One `<id>.eml` per message (`ids` are the recipients'). They are staged in a hidden folder inside
     `folder` and moved in only when all are written, so a failure or Ctrl-C leaves no half-written set.
     There is no fsync per file (it would cost more than rendering): the messages can always be made
@@ -212,7 +213,7 @@ def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: 
             name = f"{contact_id}.eml"
             fd = os.open(os.path.join(staging, name), flags, 0o644)
             try:
-                view = memoryview(data)
+                view = memoryview(bytes(data))
                 while view:
                     view = view[os.write(fd, view):]
             finally:
@@ -245,13 +246,13 @@ def _refuse_stale_messages(folder: Path, ids: Collection[str]) -> None:
                          path=str(folder))
 
 
-def write_mbox(path: Path, messages: Iterator[tuple[str, bytes]],
+def write_mbox(path: Path, messages: Iterator[tuple[str, bytes | Spliced]],
                progress: Callable[[], None] | None = None) -> int:
     """All messages in one mboxrd file, written beside `path` and renamed over it at the end."""
     count = 0
     with atomic_file(path, keep_mode=False) as handle:
         for _, data in messages:
-            handle.write(_mbox_entry(data))
+            handle.writelines(_mbox_entry(data))
             count += 1
             if progress:
                 progress()
@@ -261,21 +262,28 @@ def write_mbox(path: Path, messages: Iterator[tuple[str, bytes]],
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 
 
-def _mbox_entry(data: bytes) -> bytes:
-    match = re.search(rb"^Date: (.*)\r$", data, re.MULTILINE)
+def _mbox_entry(data: bytes | Spliced) -> list[bytes]:
+    """The message in mboxrd form, in pieces: a message with attachments converts only its own runs."""
+    head = data if isinstance(data, bytes) else data.pieces[0]
+    match = re.search(rb"^Date: (.*)\r$", head, re.MULTILINE)
     when = parsedate_to_datetime(match.group(1).decode()) if match else None
     stamp = time.asctime(when.utctimetuple()) if when else time.asctime(time.gmtime(0))
+    body = [_mbox_body(data)] if isinstance(data, bytes) else data.mbox_body(_mbox_body)
+    return [b"From pressctl " + stamp.encode("ascii") + b"\n", *body, b"\n"]
+
+
+def _mbox_body(data: bytes) -> bytes:
     body = data.replace(b"\r\n", b"\n")
     # The regular expression tries every byte, which costs more than the rest of a message with a large
-    # attachment; most messages (and no base64 part) have a line it would change, and finding one is quick.
+    # attachment; few messages (and no base64 part) have a line it would change, and finding one is quick.
     if body.startswith((b"From ", b">")) or b"\nFrom " in body or b"\n>" in body:
         body = _FROM_LINE.sub(rb">\1", body)
-    return b"".join((b"From pressctl ", stamp.encode("ascii"), b"\n", body, b"\n"))  # one copy of a large body
+    return body
 
 
 def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
                    *, templates: Path | str | None = None,
-                   sender: str | None = None) -> tuple[Counter[str], Iterator[tuple[str, bytes]]]:
+                   sender: str | None = None) -> tuple[Counter[str], Iterator[tuple[str, bytes | Spliced]]]:
     """A merge across a release's language versions: each recipient gets the one `version_for` chooses, with the
     attachments (each encoded once). Returns the recipients per language and the messages, a version at a time."""
     from dataclasses import replace
@@ -286,7 +294,7 @@ def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: C
 
     groups = group_recipients(recipients, versions)
 
-    def messages(release: Release, people: tuple[Contact, ...]) -> Iterator[tuple[str, bytes]]:
+    def messages(release: Release, people: tuple[Contact, ...]) -> Iterator[tuple[str, bytes | Spliced]]:
         shown, parts = for_mail(release)
         for contact_id, data in merge_messages(shown, book, config, people, templates=templates, sender=sender):
             yield contact_id, with_attachments(data, parts)
