@@ -123,6 +123,21 @@ RULES: dict[str, Rule] = _rules(
     Rule("R012", E, "release-quote-placement", "A quote placeholder names a quote that does not exist."),
     Rule("R013", E, "release-unknown-key", "A front-matter key that pressctl does not know; usually a typo."),
     Rule("R014", E, "release-contact-number", "A media contact's number cannot be written in international form."),
+    # Language versions and attachments (pressctl/release/versions.py, pressctl/release/attachments.py)
+    Rule("R015", E, "release-translation-name",
+         "A translation (`NAME.TAG.md`) without its original `NAME.md`, or whose `language` contradicts its name."),
+    Rule("R016", E, "release-duplicate-language", "Two files of one release in the same language."),
+    Rule("R017", E, "release-version-date",
+         "A translation sets another date or embargo than its original (both files and lines named)."),
+    Rule("R018", W, "release-version-facts",
+         "A translation sets another dateline, media contacts or audience than its original."),
+    Rule("R019", W, "release-version-quotes",
+         "A quote in one version is missing in another, or placed in one and not in the other."),
+    Rule("R020", E, "release-attachment",
+         "An attachment that is missing, a folder, empty, outside the workspace, or badly named."),
+    Rule("R021", W, "release-attachments-large", "The attachments come to more than 10 MB; many inboxes refuse that."),
+    Rule("R022", E, "release-attachments-too-large",
+         "The attachments come to more than 25 MB, more than mail carries."),
 )
 
 

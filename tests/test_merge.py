@@ -38,7 +38,7 @@ def test_merge_to_folder(workspace: Path, runner) -> None:  # type: ignore[no-un
     result = runner.invoke(app, ["render", EXAMPLE, "--format", "eml", "--audience", "press-eu",
                                  "--audience", "labour-beat", "-o", "out"])
     assert result.exit_code == 0
-    assert result.output == "Wrote 7 messages to out/; skipped 1 (1 unsubscribed). Nothing was sent.\n"
+    assert result.output == "Wrote 7 messages to out/ (7 en); skipped 1 (1 unsubscribed). Nothing was sent.\n"
     files = sorted(p.name for p in (workspace / "out").iterdir())
     assert files == ["ana-beatriz-souza.eml", "chan-sophea.eml", "femke-jansen.eml", "juergen-hoffmann.eml",
                      "marcus-reid.eml", "siobhan-gallagher.eml", "wanjiru-kamau.eml"]
@@ -75,7 +75,7 @@ def test_merge_to_mbox_and_skips(workspace: Path, runner) -> None:  # type: igno
     result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--to", "camille-roux,marcus-reid,femke-jansen",
                                  "--mbox", "all.mbox"])
     assert result.exit_code == 0, result.output
-    assert result.output == ("Wrote 1 message to all.mbox; skipped 2 (1 no email address, 1 unsubscribed). "
+    assert result.output == ("Wrote 1 message to all.mbox (1 en); skipped 2 (1 no email address, 1 unsubscribed). "
                              "Nothing was sent.\n")
     messages = list(mailbox.mbox(str(workspace / "all.mbox"), factory=None))
     assert [m["To"] for m in messages] == ["Femke Jansen <femke.jansen@example.net>"]
@@ -158,7 +158,7 @@ def test_merge_refuses_a_folder_with_messages_it_would_not_replace(workspace: Pa
     merge = ["render", EXAMPLE, "-f", "eml", "-o", "out", "--to"]
     assert runner.invoke(app, [*merge, "femke-jansen,marcus-reid"]).exit_code == 0
     again = runner.invoke(app, [*merge, "femke-jansen,marcus-reid"])
-    assert (again.exit_code, again.output) == (0, "Wrote 2 messages to out/. Nothing was sent.\n")
+    assert (again.exit_code, again.output) == (0, "Wrote 2 messages to out/ (2 en). Nothing was sent.\n")
     before = {p.name: p.read_bytes() for p in (workspace / "out").iterdir()}
     (workspace / "out" / "notes.txt").write_text("not a message\n")
     result = runner.invoke(app, [*merge, "femke-jansen"])

@@ -55,6 +55,8 @@ def render(
         "--audience", help="Merge: one message per contact on this list (repeatable).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Merge: one message per contact id, comma-separated.")] = None,
     mbox: Annotated[str | None, typer.Option("--mbox", help="Merge: write all messages to this mbox file.")] = None,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="Render the release's version in this language (NAME.TAG.md beside NAME.md).")] = None,
 ) -> None:
     """Render a release as text, HTML, e-mail (.eml) or PDF; with --audience or --to, one e-mail per recipient.
 
@@ -64,7 +66,8 @@ def render(
     from pressctl.config import DEFAULT_CONFIG
     from pressctl.contacts.load import open_book
     from pressctl.errors import UsageError
-    from pressctl.render import load_config, load_release
+    from pressctl.release.versions import load_version, load_versions
+    from pressctl.render import load_config
 
     # `-o outbox/` names a folder even before it exists.
     folder = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
@@ -80,14 +83,15 @@ def render(
     several = len(releases) > 1
     if several:
         _refuse_several(releases, fmt, output, folder, merging)
-    loaded = [load_release(release) for release in releases]
+    loaded = [load_version(release, language) for release in releases]
     settings = load_config(config)
-    for language in dict.fromkeys(release.language for release in loaded):
-        _warn_untranslated(language)
+    for tag in dict.fromkeys(release.language for release in loaded):
+        _warn_untranslated(tag)
     book = open_book(contacts)
     if merging or (fmt is Format.eml and folder and not several):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
-        _merge(loaded[0], book, settings, audience or [], ids, target, mbox, templates, sender, inputs)
+        _merge(loaded[0], book, settings, audience or [], ids, target, mbox, templates, sender, inputs,
+               load_versions(releases[0]) if language is None else {language: loaded[0]})
         return
     if folder and not several:
         raise UsageError(f"{output} is a folder: give a file name, or use --format eml to merge into it")
@@ -165,9 +169,9 @@ def _warn_untranslated(language: str) -> None:
 
 def _merge(release: "Release", book: "ContactBook", config: "Config", audience: list[str], ids: list[str],
            output: Path | None, mbox: str | None, templates: Path | None, sender: str | None,
-           inputs: "tuple[Path, ...]") -> None:
+           inputs: "tuple[Path, ...]", versions: "dict[str, Release]") -> None:
     from pressctl.errors import UsageError
-    from pressctl.render.merge import merge_messages, plan_merge, write_folder, write_mbox
+    from pressctl.render.merge import merge_versions, plan_merge, write_folder, write_mbox
 
     if output is None and mbox is None:
         raise UsageError("a merge writes one file per recipient: add -o DIR or --mbox FILE")
@@ -176,7 +180,7 @@ def _merge(release: "Release", book: "ContactBook", config: "Config", audience: 
 
         check_output(mbox, inputs)  # before any message is rendered
     plan = plan_merge(release, book, audience=audience, to=ids)
-    messages = merge_messages(release, book, config, plan.recipients, templates=templates, sender=sender)
+    languages, messages = merge_versions(versions, book, config, plan.recipients, templates=templates, sender=sender)
     with _progress(len(plan.recipients)) as advance:
         if mbox is not None:
             written = write_mbox(Path(mbox), messages, advance)
@@ -185,6 +189,8 @@ def _merge(release: "Release", book: "ContactBook", config: "Config", audience: 
             written = write_folder(output, messages, advance, ids=[contact.id for contact in plan.recipients])
     where = str(mbox) if mbox is not None else f"{output}/"
     summary = f"Wrote {written} message{'s' if written != 1 else ''} to {where}"
+    if len(versions) > 1:
+        summary += " (" + ", ".join(f"{count} {language}" for language, count in languages.items()) + ")"
     skipped = sum(plan.skipped.values())
     if skipped:
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(plan.skipped.items()))

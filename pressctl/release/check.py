@@ -12,7 +12,7 @@ from typing import Any
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.findings import Finding
 from pressctl.findings import Path as KeyPath
-from pressctl.release.load import did_you_mean_hint, read_release
+from pressctl.release.load import did_you_mean_hint
 from pressctl.release.model import Release
 
 MAX_HEADLINE = 100  # characters; a subject line much longer is cut off in most mail clients
@@ -69,6 +69,9 @@ def check_release(release: Release, book: ContactBook, *, now: datetime | None =
             "R009", f"the headline is {len(release.headline)} characters; keep it under {MAX_HEADLINE} so "
                     "that subject lines show it whole", ("headline",)))
     findings.extend(_text_findings(release))
+    from pressctl.release.attachments import read_attachments
+
+    findings.extend(read_attachments(release)[1])
     return sorted(findings, key=lambda f: (f.line, f.code))
 
 
@@ -162,15 +165,17 @@ def check_release_files(paths: list[Path], book: ContactBook, *, select: list[st
                         ignore: list[str] | None = None, now: datetime | None = None) -> Any:
     """`pressctl release check`: every finding for each release, as a CheckReport."""
     from pressctl.findings import select_rules
+    from pressctl.release.versions import check_versions, inherited_only, read_version
     from pressctl.report import CheckReport
 
     kept = select_rules(select, ignore)
     findings: list[Finding] = []
     for path in paths:
-        release, read_findings = read_release(path)
+        release, read_findings = read_version(path)
         findings.extend(read_findings)
         if release is not None:
-            findings.extend(check_release(release, book, now=now))
+            findings.extend(f for f in check_release(release, book, now=now) if not inherited_only(release, f))
+    findings.extend(check_versions(paths))
     findings = [f for f in findings if f.code in kept]
     return CheckReport("release check", tuple(str(p) for p in paths), tuple(findings),
                        tuple((str(p), Path(p).stem) for p in paths))

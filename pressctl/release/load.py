@@ -26,7 +26,7 @@ from pressctl.yamlsource import (
 
 KEYS = (
     "headline", "subheadline", "dateline", "date", "embargo", "language", "quotes",
-    "media_contacts", "notes", "about", "audience",
+    "media_contacts", "notes", "about", "audience", "attachments",
 )
 REQUIRED = ("headline", "dateline", "date")
 QUOTE_KEYS = ("by", "name", "role", "organisation", "text")
@@ -44,8 +44,10 @@ def load_release(path: Path | str) -> Release:
     return release
 
 
-def read_release(path: Path | str) -> tuple[Release | None, list[Finding]]:
-    """Read a release file; findings for everything wrong in it. Raises UsageError for a missing file."""
+def read_release(path: Path | str, inherit: dict[str, Any] | None = None) -> tuple[Release | None, list[Finding]]:
+    """Read a release file; findings for everything wrong in it. Raises UsageError for a missing file.
+
+    `inherit` gives values for keys the file does not set (a translation's shared facts, versions.py)."""
     path = Path(path)
     display = str(path)
     try:
@@ -70,14 +72,16 @@ def read_release(path: Path | str) -> tuple[Release | None, list[Finding]]:
                               file=display, line=1, column=1)]
     front = "\n".join(lines[1:end]) + "\n"
     try:
-        data = parse_fast(SourceText(front))
+        keys = parse_fast(SourceText(front))
     except YamlSyntaxError as err:
         return None, [Finding("R001", f"front matter: {err.message}", file=display,
                               line=err.position.line + 1, column=err.position.column)]
-    if not isinstance(data, dict):
+    if not isinstance(keys, dict):
         return None, [Finding("R001", "the front matter must be a mapping of keys such as `headline:`",
                               file=display, line=2, column=1)]
-    builder = _Builder(display, front, data)
+    if inherit:
+        keys = {**inherit, **keys}
+    builder = _Builder(display, front, keys)
     body = "\n".join(lines[end + 1:])
     return builder.build(body, end + 2)
 

@@ -189,6 +189,12 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
         "t": t,
     }
     context["json_ld"] = Markup(_json_ld(release, config, preheader))
+    from pressctl.release.attachments import attachments_of
+    from pressctl.release.versions import version_links
+    from pressctl.render.attachments import attachment_views
+
+    context["versions"] = version_links(release)
+    context["attachments"] = attachment_views(attachments_of(release))
     return context
 
 

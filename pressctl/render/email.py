@@ -191,7 +191,10 @@ def header_url(url: str) -> str:
 
 def single_message(release: Release, book: ContactBook, config: Config, *, templates: Path | str | None,
                    sender: str | None) -> bytes:
+    from pressctl.render.attachments import for_mail, with_attachments
+
+    release, parts = for_mail(release)
     context: dict[str, Any] = build_context(release, book, config, both=True)
     text = render_document("text", context, templates)
     html = render_document("email", context, templates)
-    return message_bytes(envelope(release, config, sender), text=text, html=html)
+    return bytes(with_attachments(message_bytes(envelope(release, config, sender), text=text, html=html), parts))

@@ -35,7 +35,8 @@ def _image(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -
     alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env))
     from pressctl.urls import is_web_url
 
-    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if is_web_url(src) else alt
+    # cid: is an attached image in an e-mail (render/attachments.py points the statement's images there).
+    return f'<img src="{escapeHtml(src)}" alt="{alt}">' if is_web_url(src) or src.startswith("cid:") else alt
 
 
 def references(markdown: str) -> References:
@@ -157,7 +158,7 @@ def sanitise(html: str) -> str:
     import nh3
 
     return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}, "span": {"class"}, "img": {"src", "alt"}},
-                     url_schemes=set(LINK_SCHEMES), link_rel="noopener")
+                     url_schemes=set(LINK_SCHEMES) | {"cid"}, link_rel="noopener")
 
 
 _TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3",

@@ -19,7 +19,7 @@ import html as html_lib
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -43,6 +43,7 @@ from pressctl.recipients import (
     choose_recipients,
 )
 from pressctl.release import Release
+from pressctl.render.attachments import Spliced
 from pressctl.render.document import build_context, ensure_renderable, render_document
 from pressctl.render.email import Body, Envelope, address_header, envelope, greeting_for, header_url, message_bytes
 from pressctl.render.email import unsubscribe_url as unsubscribe_url_for
@@ -50,9 +51,23 @@ from pressctl.render.outbox import write_folder
 from pressctl.render.phrases import translated_language
 from pressctl.render.placeholders import Prerendered, prints_recipient_only, recipient_view
 
-__all__ = ["SKIP_ADDRESS_UNSUBSCRIBED", "SKIP_DUPLICATE", "SKIP_INVALID_EMAIL", "SKIP_NO_EMAIL", "SKIP_UNSUBSCRIBED",
-           "MergePlan", "Recipient", "RecipientPlan", "choose_recipients", "merge_messages", "messages", "plan_merge",
-           "write_folder", "write_mbox"]
+__all__ = [
+    "SKIP_ADDRESS_UNSUBSCRIBED",
+    "SKIP_DUPLICATE",
+    "SKIP_INVALID_EMAIL",
+    "SKIP_NO_EMAIL",
+    "SKIP_UNSUBSCRIBED",
+    "MergePlan",
+    "Recipient",
+    "RecipientPlan",
+    "choose_recipients",
+    "merge_messages",
+    "merge_versions",
+    "messages",
+    "plan_merge",
+    "write_folder",
+    "write_mbox",
+]
 
 
 @dataclass(frozen=True)
@@ -147,13 +162,13 @@ def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: 
     return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
 
 
-def write_mbox(path: Path, messages: Iterator[tuple[str, bytes]],
+def write_mbox(path: Path, messages: Iterator[tuple[str, bytes | Spliced]],
                progress: Callable[[], None] | None = None) -> int:
     """All messages in one mboxrd file, written beside `path` and renamed over it at the end."""
     count = 0
     with atomic_file(path, keep_mode=False) as handle:
         for _, data in messages:
-            handle.write(_mbox_entry(data))
+            handle.writelines(_mbox_entry(data))
             count += 1
             if progress:
                 progress()
@@ -163,17 +178,25 @@ def write_mbox(path: Path, messages: Iterator[tuple[str, bytes]],
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 
 
-def _mbox_entry(data: bytes) -> bytes:
+def _mbox_entry(data: bytes | Spliced) -> list[bytes]:
+    """The message in mboxrd form, in pieces: a message with attachments converts only its own runs (each
+    attachment part, shared by every message, is converted once; see render/attachments.py)."""
+    head = data if isinstance(data, bytes) else data.pieces[0]
+    match = _DATE.search(head)
+    body = [_mbox_body(data)] if isinstance(data, bytes) else data.mbox_body(_mbox_body)
+    return [b"From pressctl " + _stamp(match.group(1) if match else b"") + b"\n", *body, b"\n"]
+
+
+def _mbox_body(data: bytes) -> bytes:
     # CRLF to LF. A message ends every line with CRLF, so when it holds as many CRs as LFs none stands alone
     # and deleting them all (a fast single-byte replace) is the same as replacing each CRLF, a tenth the speed.
     body = data.replace(b"\r", b"") if data.count(b"\r") == data.count(b"\n") else data.replace(b"\r\n", b"\n")
     if b"From " in body:  # mboxrd: a line that starts with `From `, after any `>`, gets one more `>`
         body = _FROM_LINE.sub(rb">\1", body)
-    match = _DATE.search(body)
-    return b"From pressctl " + _stamp(match.group(1) if match else b"") + b"\n" + body + b"\n"
+    return body
 
 
-_DATE = re.compile(rb"^Date: (.*)$", re.MULTILINE)
+_DATE = re.compile(rb"^Date: ([^\r\n]*)", re.MULTILINE)
 
 
 @lru_cache(maxsize=16)
@@ -181,3 +204,31 @@ def _stamp(date: bytes) -> bytes:
     """The From line's date (asctime, UTC) for a Date header: one per merge, so made once."""
     when = parsedate_to_datetime(date.decode("ascii")) if date else None
     return time.asctime(when.utctimetuple() if when else time.gmtime(0)).encode("ascii")
+
+
+def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
+                   *, templates: Path | str | None = None,
+                   sender: str | None = None) -> tuple[Counter[str], Iterator[tuple[str, bytes | Spliced]]]:
+    """A merge across a release's language versions: each recipient gets the one `version_for` chooses, with the
+    attachments (each encoded once). Returns the recipients per language and the messages, a version at a time."""
+    from dataclasses import replace
+    from itertools import chain
+
+    from pressctl.release.versions import group_recipients
+    from pressctl.render.attachments import for_mail, with_attachments
+
+    groups = group_recipients(recipients, versions)
+
+    def messages(release: Release, people: tuple[Contact, ...]) -> Iterator[tuple[str, bytes | Spliced]]:
+        shown, parts = for_mail(release)
+        for contact_id, data in merge_messages(shown, book, config, people, templates=templates, sender=sender):
+            yield contact_id, with_attachments(data, parts)
+
+    counts = Counter({group.release.language: len(group.recipients) for group in groups})
+    original = next(iter(versions.values()))
+    # A reader who gets a translation is greeted in its language (a `[de, id]` reader of the Indonesian
+    # version, say); the original's readers keep the greeting in the first of their languages, as before.
+    return counts, chain.from_iterable(
+        messages(group.release, group.recipients if group.release is original else tuple(
+            replace(contact, languages=(group.release.language, *contact.languages)) for contact in group.recipients))
+        for group in groups)

@@ -21,6 +21,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pressctl.errors import InputError, UsageError
 
@@ -28,8 +29,12 @@ STAGING = ".pressctl-merge-"
 ASIDE = ".pressctl-old-"
 
 
-def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: Callable[[], None] | None = None,
-                 *, ids: Collection[str]) -> int:
+if TYPE_CHECKING:
+    from pressctl.render.attachments import Spliced
+
+
+def write_folder(folder: Path, messages: Iterator[tuple[str, bytes | Spliced]],
+                 progress: Callable[[], None] | None = None, *, ids: Collection[str]) -> int:
     """One `<id>.eml` per message (`ids` are the recipients') in `folder`, replacing the folder's messages as
     one set. Other files in the folder are kept; a message of an earlier merge that this one would not
     replace is refused (it could be sent by mistake along with the new ones)."""
@@ -46,8 +51,8 @@ def write_folder(folder: Path, messages: Iterator[tuple[str, bytes]], progress: 
         raise InputError(f"cannot write the messages: {err.strerror or err}", path=str(folder)) from None
 
 
-def _write(folder: Path, target: Path, messages: Iterator[tuple[str, bytes]], progress: Callable[[], None] | None,
-           ids: Collection[str]) -> int:
+def _write(folder: Path, target: Path, messages: Iterator[tuple[str, bytes | Spliced]],
+           progress: Callable[[], None] | None, ids: Collection[str]) -> int:
     clean_leftovers(target)
     ours = {f"{contact_id}.eml" for contact_id in ids}
     _refuse_stale_messages(folder, target, ours)
@@ -69,14 +74,15 @@ def _write(folder: Path, target: Path, messages: Iterator[tuple[str, bytes]], pr
     return count
 
 
-def _write_messages(staging: str, messages: Iterator[tuple[str, bytes]], progress: Callable[[], None] | None) -> int:
+def _write_messages(staging: str, messages: Iterator[tuple[str, bytes | Spliced]],
+                    progress: Callable[[], None] | None) -> int:
     # Plain strings and os calls: pathlib's overhead is a third of the time at 10,000 files.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     count = 0
     for contact_id, data in messages:
         fd = os.open(os.path.join(staging, f"{contact_id}.eml"), flags, 0o644)
         try:
-            view = memoryview(data)
+            view = memoryview(bytes(data))  # a Spliced message (attachments) joins its pieces here
             while view:
                 view = view[os.write(fd, view):]
         finally:
