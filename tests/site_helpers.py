@@ -27,8 +27,17 @@ def write_release(folder: Path, slug: str, *, headline: str, date: str = "2024-0
     return path
 
 
+def drop_example_translation(workspace: Path) -> None:
+    """Take the example's Indonesian version and its media out, so that a test counts only its own releases."""
+    import shutil
+
+    (workspace / "releases" / f"{MAIN}.id.md").unlink(missing_ok=True)
+    shutil.rmtree(workspace / "releases" / "media", ignore_errors=True)
+
+
 def newsroom(workspace: Path) -> dict[str, Path]:
     """The example release plus a French one, a Khmer translation, an Arabic one and one still embargoed."""
+    drop_example_translation(workspace)
     releases = workspace / "releases"
     return {
         "fr": write_release(releases, "2024-06-27-accord-dockers", headline="Les dockers signent un accord",

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, require_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from site_helpers import BASE, MAIN, NOW, NOW_TEXT, newsroom, write_release
+from site_helpers import BASE, MAIN, NOW, NOW_TEXT, drop_example_translation, newsroom, write_release
 
 from pressctl.cli import app
 
@@ -38,6 +38,14 @@ def validator():  # type: ignore[no-untyped-def]
     require_tool(str(SCHEMA), "The ninjs 3.1 schema (../shared/schemas/ninjs-schema_3.1.json)")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@pytest.fixture
+def workspace(workspace: Path) -> Path:
+    """The example workspace without its Indonesian version: these tests count the releases they write
+    themselves (test_the_example_workspace_publishes_its_translation builds the example as it ships)."""
+    drop_example_translation(workspace)
+    return workspace
 
 
 @pytest.fixture
@@ -551,3 +559,21 @@ def test_docs_name_every_option_of_pressctl_site(runner) -> None:  # type: ignor
     docs = (REPO / "docs" / "site.md").read_text(encoding="utf-8")
     assert len(options) == 9
     assert sorted(option for option in options if f"`{option}" not in docs) == []
+
+
+def test_the_example_workspace_publishes_its_translation(tmp_path: Path, runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The example as it ships: the English release and its Indonesian version, which inherits the embargo."""
+    workspace = tmp_path / "example"
+    workspace.mkdir()
+    for name in ("contacts.yaml", "pressctl.toml"):
+        shutil.copy(REPO / name, workspace / name)
+    shutil.copytree(REPO / "releases", workspace / "releases")
+    monkeypatch.chdir(workspace)
+    result = runner.invoke(app, ["site", "-o", "public", "--now", "2024-06-26T12:00:00+02:00"])
+    assert result.exit_code == 0, result.output
+    assert (workspace / "public" / f"{MAIN}.html").exists() and (workspace / "public" / f"{MAIN}.id.html").exists()
+    page = (workspace / "public" / f"{MAIN}.id.html").read_text(encoding="utf-8")
+    assert '<html lang="id"' in page and f'hreflang="en" href="{MAIN}.html"' in page
+    early = runner.invoke(app, ["site", "-o", "early", "--now", "2024-06-26T05:59:59+02:00"])
+    assert early.exit_code == 0, early.output
+    assert not list((workspace / "early").glob(f"{MAIN}*"))  # both wait for the original's embargo

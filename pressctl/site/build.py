@@ -90,7 +90,7 @@ def render_site(inputs: SiteInputs, *, base_url: str | None, now: datetime) -> t
     config = load_config(inputs.config)
     settings = site_settings(config, base_url)
     book = open_book(inputs.contacts)
-    releases = inherit_embargoes(load_releases(inputs.releases, book))
+    releases = load_releases(inputs.releases, book)
     published = [r for r in releases if r.embargo is None or r.embargo <= now]
     articles = sorted((_article(r, book, config, settings) for r in published),
                       key=lambda a: (a.published, a.slug), reverse=True)
@@ -102,7 +102,8 @@ def load_releases(folder: Path, book: ContactBook) -> list[Release]:
     file and line, so that a broken release never half-appears. Embargoed releases are checked too, so that
     the build that publishes them does not fail on the morning the embargo lifts."""
     from pressctl.findings import Severity, stop_at_first_error
-    from pressctl.release import check_release, read_release
+    from pressctl.release import check_release
+    from pressctl.release.versions import read_version
 
     if not folder.is_dir():
         raise UsageError("no such releases folder", path=str(folder))
@@ -112,7 +113,7 @@ def load_releases(folder: Path, book: ContactBook) -> list[Release]:
     releases: list[Release] = []
     seen: dict[str, str] = {}
     for path in paths:
-        release, findings = read_release(path)
+        release, findings = read_version(path)  # a translation with its original's date, embargo, … (SPEC §9)
         if release is not None:
             findings += check_release(release, book)
         stop_at_first_error(sorted((f for f in findings if f.severity is Severity.ERROR), key=lambda f: f.line),
@@ -133,20 +134,6 @@ def original_slug(release: Release) -> str:
     the release's own slug."""
     stem, _, suffix = release.slug.rpartition(".")
     return stem if stem and suffix.casefold() == release.language.casefold() else release.slug
-
-
-def inherit_embargoes(releases: list[Release]) -> list[Release]:
-    """A translation that sets no embargo has its original's (SPEC §9), so it never goes out before it."""
-    import dataclasses
-
-    originals = {r.slug: r for r in releases}
-    inherited = []
-    for release in releases:
-        original = originals.get(original_slug(release))
-        if release.embargo is None and original is not None and original.embargo is not None:
-            release = dataclasses.replace(release, embargo=original.embargo)
-        inherited.append(release)
-    return inherited
 
 
 def _article(release: Release, book: ContactBook, config: Config, settings: SiteSettings) -> Article:
