@@ -51,7 +51,7 @@ def test_an_invalid_address_never_reaches_to_and_is_counted(workspace: Path, run
                             "    lists: [press-eu]\n")
     result = runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "--audience", "press-eu", "-o", "out/"])
     assert result.exit_code == 0, result.output
-    assert result.output == ("Wrote 3 messages to out/; skipped 3 (2 invalid email address, 1 unsubscribed). "
+    assert result.output == ("Wrote 3 messages to out/ (3 en); skipped 3 (2 invalid email address, 1 unsubscribed). "
                              "Nothing was sent.\n")
     addresses = to_addresses(workspace / "out")
     assert "evil@y.org" not in addresses and "a@x.org" not in addresses and len(addresses) == 3

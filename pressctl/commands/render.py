@@ -189,7 +189,7 @@ def _merge(release: "Release", book: "ContactBook", config: "Config", audience: 
             written = write_folder(output, messages, advance, ids=[contact.id for contact in plan.recipients])
     where = str(mbox) if mbox is not None else f"{output}/"
     summary = f"Wrote {written} message{'s' if written != 1 else ''} to {where}"
-    if len(versions) > 1:
+    if len(versions) > 1 and written:
         summary += " (" + ", ".join(f"{count} {language}" for language, count in languages.items()) + ")"
     skipped = sum(plan.skipped.values())
     if skipped:
