@@ -524,3 +524,20 @@ def test_any_extension_value_is_strict_json_or_a_clear_refusal(value) -> None:
         assert str(err).startswith("contacts.yaml: contact 'c': `x-v")
         return
     json.loads(json.dumps(plain, allow_nan=False))
+
+
+@pytest.mark.parametrize("target", ["mailchimp", "brevo", "listmonk", "constant-contact", "google", "outlook", "vcard",
+                                    "csv", "json"])
+def test_every_export_writes_only_validated_normalised_addresses(tmp_path: Path, runner, target: str) -> None:
+    """One function (fields.email_cell, on mail_address()) gives every target its addresses."""
+    good = _book(tmp_path, "version: 1\ncontacts:\n  - id: jo\n    name: Jo Müller\n    email: Jo@BÜCHER.example\n")
+    result = runner.invoke(app, ["export", "contacts", "--to", target, "--contacts", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "Jo@bücher.example" in result.stdout and "BÜCHER" not in result.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ncontacts:\n  - id: eve\n    name: Eve\n    email: \"a@x.org>, <evil@y.org\"\n",
+                   encoding="utf-8")
+    out = tmp_path / f"out-{target}"
+    refused = runner.invoke(app, ["export", "contacts", "--to", target, "--contacts", str(bad), "-o", str(out)])
+    assert refused.exit_code == 1 and "contact 'eve'" in refused.stderr and "not a valid e-mail address" in refused.stderr
+    assert not out.exists()

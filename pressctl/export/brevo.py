@@ -24,7 +24,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         landline = first_of(phones, "work", "home", "other")
         ctx.no_column(contact, len(phones) - (mobile is not None) - (landline is not None))
         given, family = split_name(contact)
-        rows.append((contact.email or "", given, family, ctx.number(contact, mobile),
+        rows.append((ctx.email(contact), given, family, ctx.number(contact, mobile),
                      ctx.number(contact, landline), contact.id, contact.role or "", contact.organisation or "",
                      ", ".join(contact.languages)))
     return write_csv(HEADER, rows, DIALECT)

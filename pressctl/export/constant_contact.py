@@ -28,7 +28,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         chosen = [first.get(kind) for kind in PHONE_COLUMNS]
         ctx.no_column(contact, len(phones) - sum(p is not None for p in chosen))
         given, family = split_name(contact)
-        row = (contact.email or "", given, family, contact.role or "", contact.organisation or "",
+        row = (ctx.email(contact), given, family, contact.role or "", contact.organisation or "",
                *(ctx.number(contact, p) for p in chosen))
         if any(map(gt, map(len, row), _LIMITS_IN_ORDER)):
             for column, value in zip(HEADER, row, strict=True):

@@ -281,6 +281,10 @@ class ExportContext:
     unresolved: dict[str, None] = field(default_factory=dict)
     without_column: dict[str, None] = field(default_factory=dict)
 
+    def email(self, contact: Contact) -> str:
+        """The address every target writes: validated and normalised (`email_cell`), "" without one."""
+        return email_cell(contact, book_file=self.book_file)
+
     def phones(self, contact: Contact) -> list[ResolvedPhone]:
         before = self.left_out["unresolved phone"]
         phones = self.resolver.phones(contact, self.left_out)

@@ -28,7 +28,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         given, family = split_name(contact)
         cells = [given, "", family, "", "", "", "", "", "", contact.name, contact.organisation or "",
                  contact.role or "", "", "", "", "", _labels(contact, ctx),
-                 "Work" if contact.email else "", contact.email or ""]
+                 "Work" if contact.email else "", ctx.email(contact)]
         for phone in phones:
             cells += [phone.label or PHONE_LABELS[phone.type], ctx.number(contact, phone)]
         cells += [""] * (len(FIXED_HEADER) + len(phone_header) - len(cells))

@@ -19,7 +19,7 @@ HEADER = ("email", "name", "attributes")
 
 
 def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
-    rows = [(contact.email or "", contact.name, attributes_json(contact, ctx.phones(contact), ctx.book_file))
+    rows = [(ctx.email(contact), contact.name, attributes_json(contact, ctx.phones(contact), ctx.book_file))
             for contact in contacts]
     return write_csv(HEADER, rows, Dialect())
 

@@ -32,7 +32,7 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         if max(map(len, text)) * 4 > TEXT_FIELD_BYTES:  # some value may be too long in UTF-8: measure
             for column, value in zip(TEXT_COLUMNS, text, strict=True):
                 ctx.limit(contact, column, value, TEXT_FIELD_BYTES, unit="bytes")
-        rows.append((contact.email or "", text[0], text[1], ctx.number(contact, main), text[2], text[3], text[4],
+        rows.append((ctx.email(contact), text[0], text[1], ctx.number(contact, main), text[2], text[3], text[4],
                      _tags(contact, ctx, checked_tags)))
     return write_csv(HEADER, rows, Dialect())
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pressctl.contacts.model import Contact
 from pressctl.export.attributes import extension_values
 from pressctl.export.csvfile import Dialect, write_csv
-from pressctl.export.fields import ExportContext, ResolvedPhone, primary
+from pressctl.export.fields import ExportContext, ResolvedPhone, email_cell, primary
 
 CSV_HEADER = ("id", "name", "role", "organisation", "email", "phone", "phones", "languages", "lists", "timezone")
 CSV_DIALECT = Dialect(bom=True, spreadsheet=True)
@@ -20,7 +20,7 @@ def csv_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
     for contact in contacts:
         phones = ctx.phones(contact)
         main = primary(phones)
-        rows.append((contact.id, contact.name, contact.role or "", contact.organisation or "", contact.email or "",
+        rows.append((contact.id, contact.name, contact.role or "", contact.organisation or "", ctx.email(contact),
                      main.e164 if main else "", "; ".join(f"{p.type}:{_tel(p)}" for p in phones),
                      "; ".join(contact.languages), "; ".join(contact.lists), contact.timezone or ""))
     return write_csv(CSV_HEADER, rows, CSV_DIALECT, phone_columns=("phone",))
@@ -42,12 +42,13 @@ def json_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
 
 def _json_record(contact: Contact, phones: list[ResolvedPhone], book_file: str) -> str:
     main = primary(phones)
+    email = email_cell(contact, book_file=book_file) or None
     phone_array = _array([f'{{\n{_IN4}"type": {_text(p.type)},\n{_IN4}"number": {_text(p.e164)},\n'
                           f'{_IN4}"label": {_text(p.label)},\n{_IN4}"extension": {_text(p.extension)}\n{_IN3}}}'
                           for p in phones])
     return (f'{_IN}{{\n{_IN2}"id": {_text(contact.id)},\n{_IN2}"name": {_text(contact.name)},\n'
             f'{_IN2}"role": {_text(contact.role)},\n{_IN2}"organisation": {_text(contact.organisation)},\n'
-            f'{_IN2}"email": {_text(contact.email)},\n{_IN2}"phone": {_text(main.e164 if main else None)},\n'
+            f'{_IN2}"email": {_text(email)},\n{_IN2}"phone": {_text(main.e164 if main else None)},\n'
             f'{_IN2}"phones": {phone_array},\n{_IN2}"languages": {_text_array(contact.languages)},\n'
             f'{_IN2}"lists": {_text_array(contact.lists)},\n{_IN2}"timezone": {_text(contact.timezone)},\n'
             f'{_IN2}"attributes": {_attributes(contact, book_file)}\n{_IN}}}')

@@ -38,7 +38,8 @@ def contact_file(contacts: Sequence[Contact], ctx: ExportContext) -> bytes:
         cells[_CATEGORIES] = _categories(contact, ctx)
         cells[_LANGUAGE] = ";".join(contact.languages)
         if contact.email:
-            cells[_EMAIL], cells[_EMAIL_TYPE], cells[_DISPLAY] = contact.email, "SMTP", contact.name
+            cells[_EMAIL], cells[_EMAIL_TYPE], cells[_DISPLAY] = ctx.email(contact), "SMTP", \
+                contact.name
         for phone in ctx.phones(contact):
             free = next((slot for slot in _PHONE_SLOTS[phone.type] if not cells[slot]), None)
             if free is None:

@@ -99,7 +99,7 @@ def _card(contact: Contact, ctx: ExportContext, revision: str | None) -> bytes:
     if contact.role:
         parts.append(_role_line(contact.role))
     if contact.email:
-        parts.append(f"EMAIL;TYPE=work:{escape_text(contact.email)}\r\n")
+        parts.append(f"EMAIL;TYPE=work:{escape_text(ctx.email(contact))}\r\n")
     phones = ctx.phones(contact)
     main = primary(phones)
     for phone in phones:
