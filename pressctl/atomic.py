@@ -166,7 +166,7 @@ class Staged:
                 self.discard()
                 raise
             self.handle.close()
-            _fsync_folder(self.target.path.parent)
+            fsync_folder(self.target.path.parent)
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):
@@ -289,8 +289,8 @@ def write_output(path: PathLike | None, data: bytes | str, *, inputs: Iterable[P
     return os.fspath(path)
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (a no-op where folders cannot be opened)."""
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` itself durable (a no-op where folders cannot be opened)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -301,3 +301,24 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# What renameat2 answers where the kernel, the C library or the file system cannot exchange two paths.
+EXCHANGE_UNSUPPORTED = (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP)
+
+
+def exchange(first: str | Path, second: str | Path) -> None:
+    """Exchange two paths in one step (Linux renameat2 RENAME_EXCHANGE: Linux 3.15+, glibc 2.28+), so that a
+    folder replaced as a whole (an outbox, a newsroom) is never missing nor half there. OSError with one of
+    EXCHANGE_UNSUPPORTED where the system cannot; the caller then falls back to two renames."""
+    if sys.platform != "linux":
+        raise OSError(errno.ENOSYS, "no renameat2 on this system")
+    import ctypes
+
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        raise OSError(errno.ENOSYS, "no renameat2 in this C library")
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, os.strerror(number), str(first), None, str(second))

@@ -13,16 +13,16 @@ from their inputs; what a kill must not leave is a mix of two merges.
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import stat
-import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pressctl.atomic import EXCHANGE_UNSUPPORTED
+from pressctl.atomic import exchange as _exchange  # a module name of its own: the tests put faults there
 from pressctl.errors import InputError, UsageError
 
 STAGING = ".pressctl-merge-"
@@ -157,7 +157,7 @@ def _swap(staging: str, target: str) -> None:
         _exchange(staging, target)
         return
     except OSError as err:
-        if err.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        if err.errno not in EXCHANGE_UNSUPPORTED:
             raise
     aside = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}{ASIDE}", dir=os.path.dirname(target))
     os.rmdir(aside)  # only the unique name is wanted
@@ -169,18 +169,4 @@ def _swap(staging: str, target: str) -> None:
         raise
     os.rename(aside, staging)
 
-
-def _exchange(first: str, second: str) -> None:
-    """Exchange two paths atomically (Linux 3.15+, glibc 2.28+); OSError(ENOSYS) elsewhere."""
-    if sys.platform != "linux":
-        raise OSError(errno.ENOSYS, "no renameat2 on this system")
-    import ctypes
-
-    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
-    if renameat2 is None:
-        raise OSError(errno.ENOSYS, "no renameat2 in this C library")
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) != 0:
-        number = ctypes.get_errno()
-        raise OSError(number, os.strerror(number), first, None, second)
 

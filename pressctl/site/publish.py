@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import hashlib
 import json
 import os
@@ -19,14 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pressctl.atomic import EXCHANGE_UNSUPPORTED, exchange, fsync_folder
 from pressctl.errors import UsageError
 
 if TYPE_CHECKING:
     from pressctl.site.build import SiteInputs
 
 MANIFEST = ".pressctl-site.json"
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
 
 
 def check_output(output: Path, inputs: SiteInputs) -> None:
@@ -118,27 +116,24 @@ def _swap(fresh: Path, output: Path) -> None:
     renamed aside first (a moment with no folder, never a half-written one)."""
     if not output.exists():
         os.rename(fresh, output)
-    elif _exchange(fresh, output):
+    elif _exchanged(fresh, output):
         shutil.rmtree(fresh, ignore_errors=True)  # now the old site; the new one is out whatever happens here
     else:
         old = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".old", dir=output.parent))
         os.rename(output, old / output.name)
         os.rename(fresh, output)
         shutil.rmtree(old, ignore_errors=True)
-    _fsync(output.parent)
+    fsync_folder(output.parent)
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def _exchanged(fresh: Path, output: Path) -> bool:
     try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # an old kernel, or a file system without it
-        return False
-    raise OSError(code, os.strerror(code), str(b))
+        exchange(fresh, output)
+    except OSError as err:
+        if err.errno in EXCHANGE_UNSUPPORTED:  # an old kernel, or a file system without it
+            return False
+        raise
+    return True
 
 
 def _make_durable(folder: Path) -> None:
@@ -156,17 +151,7 @@ def _make_durable(folder: Path) -> None:
     for path in folder.iterdir():
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    _fsync(folder)
-
-
-def _fsync(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_folder(folder)
 
 
 def _walk(folder: Path) -> list[str]:
