@@ -574,6 +574,10 @@ def test_the_example_workspace_publishes_its_translation(tmp_path: Path, runner,
     assert (workspace / "public" / f"{MAIN}.html").exists() and (workspace / "public" / f"{MAIN}.id.html").exists()
     page = (workspace / "public" / f"{MAIN}.id.html").read_text(encoding="utf-8")
     assert '<html lang="id"' in page and f'hreflang="en" href="{MAIN}.html"' in page
+    # The attachment the translation carries is published where its page links it.
+    assert 'href="media/signing-amsterdam.png"' in page
+    assert (workspace / "public" / "media" / "signing-amsterdam.png").read_bytes() == \
+        (workspace / "releases" / "media" / "signing-amsterdam.png").read_bytes()
     early = runner.invoke(app, ["site", "-o", "early", "--now", "2024-06-26T05:59:59+02:00"])
     assert early.exit_code == 0, early.output
     assert not list((workspace / "early").glob(f"{MAIN}*"))  # both wait for the original's embargo

@@ -94,7 +94,33 @@ def render_site(inputs: SiteInputs, *, base_url: str | None, now: datetime) -> t
     published = [r for r in releases if r.embargo is None or r.embargo <= now]
     articles = sorted((_article(r, book, config, settings) for r in published),
                       key=lambda a: (a.published, a.slug), reverse=True)
-    return assemble(articles, settings, config, inputs.templates), articles, len(releases) - len(published)
+    files = assemble(articles, settings, config, inputs.templates)
+    files.update(_attachments(published, files))
+    return files, articles, len(releases) - len(published)
+
+
+def _attachments(releases: list[Release], pages: dict[str, bytes]) -> dict[str, bytes]:
+    """The files the pages link as attachments, at the same relative path beside them (embargoed releases'
+    files are not published either)."""
+    import posixpath
+
+    from pressctl.release.attachments import attachments_of
+
+    found: dict[str, bytes] = {}
+    for release in releases:
+        for attachment in attachments_of(release):
+            name = posixpath.normpath(attachment.file.replace("\\", "/"))
+            if name.startswith(("../", "/")) or name == "..":
+                raise InputError(f"the attachment {attachment.file!r} lies outside the release's folder, so its "
+                                 "page could not link it", path=release.path, line=attachment.line,
+                                 hint="keep attachments in the folder of the release or below it")
+            data = attachment.path.read_bytes()
+            if name in pages or found.get(name, data) != data:
+                raise InputError(f"the attachment {attachment.file!r} would be published over another file of the "
+                                 "site with the same name", path=release.path, line=attachment.line,
+                                 hint="give each attachment its own file name")
+            found[name] = data
+    return found
 
 
 def load_releases(folder: Path, book: ContactBook) -> list[Release]:

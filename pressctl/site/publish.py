@@ -98,6 +98,7 @@ def publish(output: Path, files: dict[str, bytes]) -> tuple[bool, bytes]:
         os.umask(umask)
         fresh.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read it
         for name, data in files.items():
+            (fresh / name).parent.mkdir(parents=True, exist_ok=True)  # attachments keep their folders
             (fresh / name).write_bytes(data)
         (fresh / MANIFEST).write_bytes(manifest)
         _make_durable(fresh)
@@ -148,9 +149,10 @@ def _make_durable(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-    for path in folder.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
     fsync_folder(folder)
 
 
