@@ -136,7 +136,7 @@ def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path
                 'embargo: "2024-06-26T06:00:00+02:00"\n', ""), encoding="utf-8")
     assert runner.invoke(app, ["site", "--now", NOW_TEXT]).exit_code == 0
     site = workspace / "public"
-    before = {p.name: p.read_bytes() for p in site.iterdir()}
+    before = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob('*') if p.is_file()}
     for path in (workspace / "releases").glob("*-copy-*.md"):
         path.write_text(path.read_text(encoding="utf-8").replace("Dock workers", "Crane drivers"), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -150,7 +150,7 @@ def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path
     process.wait(timeout=20)
     assert process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
     assert foreign_file(site) is None
-    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+    assert {str(p.relative_to(site)): p.read_bytes() for p in site.rglob('*') if p.is_file()} == before
     result = runner.invoke(app, ["site", "--now", NOW_TEXT])
     assert result.exit_code == 0
     assert b"Crane drivers" in (site / "2024-06-01-copy-000.html").read_bytes()
@@ -201,13 +201,13 @@ def test_a_full_disk_stops_the_build_and_the_old_site_stays(workspace: Path, run
     try:
         site = disk / "public"
         assert runner.invoke(app, ["site", "--now", NOW_TEXT, "-o", str(site)]).exit_code == 0
-        before = {p.name: p.read_bytes() for p in site.iterdir()}
+        before = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob('*') if p.is_file()}
         write_release(workspace / "releases", "2024-06-30-long", headline="A long one", date="2024-06-30",
                       body="\n\n".join(["A paragraph that goes on and on. " * 40] * 60))
         result = runner.invoke(app, ["site", "--now", NOW_TEXT, "-o", str(site)])
         assert result.exit_code == 2
         assert result.stderr.startswith("error: ") and "cannot write the site: No space left on device" in result.stderr
-        assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+        assert {str(p.relative_to(site)): p.read_bytes() for p in site.rglob('*') if p.is_file()} == before
         assert sorted(p.name for p in disk.iterdir()) == ["public"]  # the half-built copy is gone
     finally:
         subprocess.run(["umount", str(disk)], check=False)
