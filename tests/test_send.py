@@ -377,3 +377,20 @@ def server():  # type: ignore[no-untyped-def]
         connection = Connection(SmtpSettings("127.0.0.1", port, "none"), None)
         yield box, connection
         connection.close()
+
+
+def test_each_recipient_gets_the_version_in_their_language(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """SPEC §9: send chooses versions as the merge does; the Indonesian one carries its photo."""
+    import email
+    from email import policy
+
+    with smtp_server() as (box, port):
+        configure(workspace, smtp_table(port))
+        result = send(runner, "--to", "bayu-pratama,femke-jansen", "--yes")
+        assert result.exit_code == 0, result.output
+        bayu = email.message_from_bytes(box.to("bayu.pratama@example.net")[0], policy=policy.default)
+        femke = email.message_from_bytes(box.to("femke.jansen@example.net")[0], policy=policy.default)
+    assert bayu["Content-Language"] == "id"
+    images = [part for part in bayu.walk() if part.get_content_type() == "image/png"]
+    assert [part.get_filename() for part in images] == ["signing-amsterdam.png"]  # shown inline, as cid:
+    assert femke["Content-Language"] == "en" and femke.get_content_type() == "multipart/alternative"

@@ -211,8 +211,26 @@ def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: C
                    sender: str | None = None) -> tuple[Counter[str], Iterator[tuple[str, bytes | Spliced]]]:
     """A merge across a release's language versions: each recipient gets the one `version_for` chooses, with the
     attachments (each encoded once). Returns the recipients per language and the messages, a version at a time."""
-    from dataclasses import replace
     from itertools import chain
+
+    counts, streams, _ = _version_streams(versions, book, config, recipients, templates, sender)
+    return counts, chain.from_iterable(streams.values())
+
+
+def merge_in_order(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
+                   *, templates: Path | str | None = None,
+                   sender: str | None = None) -> Iterator[tuple[str, bytes | Spliced]]:
+    """merge_versions() in the recipients' own order, for `send`, whose journal goes down the list."""
+    _, streams, chosen = _version_streams(versions, book, config, recipients, templates, sender)
+    for contact in recipients:
+        yield next(streams[chosen[contact.id]])
+
+
+def _version_streams(versions: Mapping[str, Release], book: ContactBook, config: Config,
+                     recipients: tuple[Contact, ...], templates: Path | str | None, sender: str | None
+                     ) -> tuple[Counter[str], dict[str, Iterator[tuple[str, bytes | Spliced]]], dict[str, str]]:
+    """Per version: how many readers, their messages (lazily, in their order), and each reader's version."""
+    from dataclasses import replace
 
     from pressctl.release.versions import group_recipients
     from pressctl.render.attachments import for_mail, with_attachments
@@ -228,7 +246,8 @@ def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: C
     original = next(iter(versions.values()))
     # A reader who gets a translation is greeted in its language (a `[de, id]` reader of the Indonesian
     # version, say); the original's readers keep the greeting in the first of their languages, as before.
-    return counts, chain.from_iterable(
-        messages(group.release, group.recipients if group.release is original else tuple(
-            replace(contact, languages=(group.release.language, *contact.languages)) for contact in group.recipients))
-        for group in groups)
+    streams = {group.release.language: messages(group.release, group.recipients if group.release is original else tuple(
+        replace(contact, languages=(group.release.language, *contact.languages)) for contact in group.recipients))
+        for group in groups}
+    chosen = {contact.id: group.release.language for group in groups for contact in group.recipients}
+    return counts, streams, chosen

@@ -12,7 +12,7 @@ from pressctl.config import Config
 from pressctl.contacts.addresses import mail_address
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import InputError, UsageError
-from pressctl.render.merge import merge_messages
+from pressctl.render.merge import merge_in_order, merge_messages
 from pressctl.send.journal import DAY, Journal
 from pressctl.send.plan import Due, Recipient, SendPlan
 from pressctl.send.transport import Connection, Outcome
@@ -103,9 +103,15 @@ class Sender:
     def _messages(self, recipients: tuple[Recipient, ...]) -> Iterator[tuple[Recipient, bytes | None, str]]:
         """Each recipient's message from the merge, or None and why it cannot be made. An address
         without an ASCII form is merged on its own, so that it cannot stop the others' messages."""
+        from pressctl.release.versions import load_versions
+
+        # Each reader gets the version of the release in the first of their languages that exists (SPEC §9).
+        versions = load_versions(self.plan.release.path)
+
         def merged(contacts: tuple[Contact, ...]) -> Iterator[tuple[str, bytes]]:
-            return merge_messages(self.plan.release, self.book, self.config, contacts, templates=self.templates,
-                                  sender=self.sender)
+            for contact_id, data in merge_in_order(versions, self.book, self.config, contacts,
+                                                   templates=self.templates, sender=self.sender):
+                yield contact_id, bytes(data)
 
         plain = merged(tuple(r.contact for r in recipients if r.plain))
         for recipient in recipients:
