@@ -117,8 +117,6 @@ class Sender:
         for recipient in recipients:
             if recipient.plain:
                 yield recipient, next(plain)[1], ""
-            elif isinstance(recipient.address, str):
-                yield recipient, None, f"not a valid e-mail address: {recipient.address!r} (pressctl contacts check)"
             else:
                 try:
                     yield recipient, next(merged((recipient.contact,)))[1], ""

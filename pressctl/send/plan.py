@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from pressctl.config import Config
-from pressctl.contacts.addresses import MailAddress, mail_address, require_address
+from pressctl.contacts.addresses import MailAddress, require_address
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import UsageError
+from pressctl.recipients import choose_recipients
 from pressctl.release import Release
-from pressctl.render.merge import plan_merge
 from pressctl.render.phrases import translated_language
 from pressctl.send.journal import Row
 
-# The merge's own words for a duplicate, so that both counts add up in one line.
-SKIP_SAME_ADDRESS = "same address as an earlier recipient"
 SKIP_ALREADY_SENT = "already sent"
 SKIP_UNCONFIRMED = "unconfirmed, not resent (--resend-unconfirmed)"
 SKIP_FAILED = "refused by the server before (--retry-failed)"
@@ -28,18 +26,16 @@ SKIP_FAILED = "refused by the server before (--retry-failed)"
 class Recipient:
     contact: Contact
     key: str  # the journal's name for the address (MailAddress.key)
-    address: MailAddress | str  # the raw text when it is not a valid address
+    address: MailAddress  # validated by the merge's choice of recipients
     language: str
 
     @property
     def plain(self) -> bool:
-        """A valid address with an ASCII form: what every merge and every server handles."""
-        return isinstance(self.address, MailAddress) and self.address.ascii is not None
+        """An address with an ASCII form: what every merge and every server handles."""
+        return self.address.ascii is not None
 
     @property
     def envelope(self) -> str:
-        if isinstance(self.address, str):
-            return self.address
         return self.address.ascii or self.address.normalised
 
 
@@ -82,20 +78,11 @@ class ReleaseChanged(UsageError):
 def plan_send(release: Release, book: ContactBook, config: Config, workspace: Path, *,
               audience: list[str] | None = None, to: list[str] | None = None, sender: str | None = None) -> SendPlan:
     """The merge's recipients (read from the book as it is now), each with the address the server gets."""
-    merge = plan_merge(release, book, audience=audience, to=to)
+    merge = choose_recipients(release, book, audience=audience, to=to)
     skipped = Counter(merge.skipped)
-    recipients: list[Recipient] = []
-    keys: set[str] = set()
-    for contact in merge.recipients:
-        text = contact.email or ""
-        address = mail_address(text)
-        key = address.key if address is not None else text.strip().lower()
-        if key in keys:
-            skipped[SKIP_SAME_ADDRESS] += 1
-            continue
-        keys.add(key)
-        language = translated_language(contact.languages, release.language)
-        recipients.append(Recipient(contact, key, address if address is not None else text, language))
+    recipients = tuple(Recipient(chosen.contact, chosen.address.key, chosen.address,
+                                 translated_language(chosen.contact.languages, release.language))
+                       for chosen in merge.recipients)
     name, email = config.sender.name, config.sender.email
     from_text = sender or (f"{name} <{email}>" if name else email)
     if not from_text:
@@ -110,7 +97,7 @@ def plan_send(release: Release, book: ContactBook, config: Config, workspace: Pa
     except OSError as err:
         raise UsageError(f"cannot read the release: {err.strerror}", path=release.path) from None
     return SendPlan(release, release_identity(path, workspace), hashlib.sha256(data).hexdigest(),
-                    tuple(recipients), skipped, from_address, from_text)
+                    recipients, skipped, from_address, from_text)
 
 
 def release_identity(path: Path, workspace: Path) -> str:

@@ -128,12 +128,10 @@ class Connection:
         _close(self.smtp)
         self.smtp = None
 
-    def deliver(self, sender: MailAddress, recipient: MailAddress | str, data: bytes,
+    def deliver(self, sender: MailAddress, recipient: MailAddress, data: bytes,
                 before_data: Callable[[], None]) -> Outcome:
         """One transaction. `before_data` runs (and records) just before the message may reach the server."""
         smtp = self.smtp or self.open()
-        if isinstance(recipient, str):
-            return Outcome("failed", f"not a valid e-mail address: {recipient!r}")
         utf8 = recipient.needs_smtputf8 or sender.needs_smtputf8
         if utf8 and not smtp.has_extn("smtputf8"):
             return Outcome("failed", "the address has non-ASCII letters before the @, and the server does not offer "
