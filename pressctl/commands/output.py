@@ -7,13 +7,14 @@ from the book (an id or a name holding ANSI escape sequences) is shown, never ob
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pressctl.report import CheckReport, finding_line, render_report, summary_line, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
     from rich.table import Table
 
     from pressctl.contacts.service import ContactRow
@@ -104,3 +105,30 @@ def _table(columns: list[str], cells: list[dict[str, str]], widths: dict[str, in
 
 def stderr(message: str) -> None:
     sys.stderr.write(visible(message) + "\n")
+
+
+class progress:
+    """A Rich progress bar on a terminal (`with progress(total, "sending") as advance:`); silence elsewhere,
+    where `advance` is None. `advance` takes any arguments, so a caller may pass what it reports on."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total = total
+        self.label = label
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> Callable[..., None] | None:
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       console=Console(stderr=True), transient=True)
+        bar.start()
+        task = bar.add_task(self.label, total=self.total)
+        self.bar = bar
+        return lambda *_: bar.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -11,9 +11,7 @@ import typer
 from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOption
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
-    from rich.progress import Progress
 
     from pressctl.config import Config
     from pressctl.contacts.model import ContactBook
@@ -181,7 +179,9 @@ def _merge(release: "Release", book: "ContactBook", config: "Config", audience: 
         check_output(mbox, inputs)  # before any message is rendered
     plan = plan_merge(release, book, audience=audience, to=ids)
     languages, messages = merge_versions(versions, book, config, plan.recipients, templates=templates, sender=sender)
-    with _progress(len(plan.recipients)) as advance:
+    from pressctl.commands.output import progress
+
+    with progress(len(plan.recipients), "merging") as advance:
         if mbox is not None:
             written = write_mbox(Path(mbox), messages, advance)
         else:
@@ -196,28 +196,3 @@ def _merge(release: "Release", book: "ContactBook", config: "Config", audience: 
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(plan.skipped.items()))
         summary += f"; skipped {skipped} ({reasons})"
     typer.echo(summary + ". Nothing was sent.", err=True)
-
-
-class _progress:
-    """A Rich progress bar on a terminal; silence elsewhere."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.bar: Progress | None = None
-
-    def __enter__(self) -> "Callable[[], None] | None":
-        if not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        bar = Progress(TextColumn("merging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                       console=Console(stderr=True), transient=True)
-        bar.start()
-        task = bar.add_task("merge", total=self.total)
-        self.bar = bar
-        return lambda: bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -10,9 +10,7 @@ from pressctl.commands.options import DEFAULT_CONTACTS, ConfigOption, ContactsOp
 from pressctl.commands.render import TemplatesOption
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
-    from rich.progress import Progress
 
     from pressctl.config import Config
     from pressctl.contacts.model import ContactBook
@@ -170,7 +168,9 @@ def _send(plan: "SendPlan", book: "ContactBook", config: "Config", smtp: "SmtpSe
             run = Sender(plan, book, config, journal, connection, templates, sender, smtp.per_second,
                          smtp.daily_limit, smtp.retries, smtp.retry_wait)
             try:
-                with _progress(len(due.recipients)) as advance:
+                from pressctl.commands.output import progress
+
+                with progress(len(due.recipients), "sending") as advance:
                     run.progress = advance
                     result = run.send(due)
             except (PressctlError, KeyboardInterrupt) as err:
@@ -237,28 +237,3 @@ def _write_report(report: Path | None, journal: "Journal", release_id: str) -> N
 
     if report is not None:
         write_atomic(report, report_csv(journal.rows(release_id)))
-
-
-class _progress:
-    """A Rich progress bar on a terminal; silence elsewhere."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.bar: Progress | None = None
-
-    def __enter__(self) -> "Callable[[str], None] | None":
-        if not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        bar = Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                       console=Console(stderr=True), transient=True)
-        bar.start()
-        task = bar.add_task("send", total=self.total)
-        self.bar = bar
-        return lambda state: bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
