@@ -11,7 +11,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -157,19 +156,22 @@ def test_a_null_device_stays_a_device(workspace: Path, runner, command: list[str
 
 def test_a_fifo_is_written_into_not_replaced(workspace: Path, runner) -> None:
     os.mkfifo("pipe")
-    received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(Path("pipe").read_bytes()))
-    reader.start()
+    # The read end is open before the export starts (non-blocking, so opening it waits for nobody),
+    # and the pipe holds far more than the export writes, so neither side ever waits on the other.
+    # A reader thread racing the export either missed it or, once done, left the test waiting on a
+    # FIFO nobody would open again: that hung a CI run.
+    reader = os.open("pipe", os.O_RDONLY | os.O_NONBLOCK)
     try:
+        fcntl.fcntl(reader, fcntl.F_SETPIPE_SZ, 1 << 20)
         result = runner.invoke(app, ["export", "contacts", "--to", "csv", "-o", "pipe"])
+        received = b""
+        while chunk := os.read(reader, 1 << 16):
+            received += chunk
     finally:
-        if reader.is_alive():  # unblock the reader if the export never opened the FIFO
-            with contextlib.suppress(OSError), open("pipe", "wb"):
-                pass
-        reader.join()
+        os.close(reader)
     assert result.exit_code == 0, result.output
     assert stat.S_ISFIFO(os.stat("pipe").st_mode)
-    assert received[0].startswith(b"\xef\xbb\xbfid,")
+    assert received.startswith(b"\xef\xbb\xbfid,") and received.endswith(b"\r\n")
 
 
 def test_a_fifo_nobody_reads_fails_at_once(workspace: Path, runner) -> None:
