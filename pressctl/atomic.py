@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -234,30 +235,47 @@ def _tmp_prefix(name: str, name_max: int) -> str:
     return f".{name}."
 
 
-def remove_stale(folder: Path, prefix: str) -> None:
-    """Remove the temporary files of killed writes of this target: exactly `PREFIX` + mkstemp's eight
-    characters + `.tmp`, and only those no live writer holds locked."""
+def remove_stale(folder: Path, prefix: str, suffix: str = _TMP_SUFFIX, *, folders: bool = False) -> None:
+    """Remove what killed writes of this target left: exactly `PREFIX` + mkstemp's eight characters +
+    `suffix`, files (or, with `folders`, folders such as a site being built beside the published one),
+    and only those no live writer holds locked (`lock_folder` for a folder)."""
     if fcntl is None:
         return
-    pattern = re.compile(re.escape(prefix) + _RANDOM + re.escape(_TMP_SUFFIX))
+    pattern = re.compile(re.escape(prefix) + _RANDOM + re.escape(suffix))
     try:
         entries = [entry for entry in os.scandir(folder) if pattern.fullmatch(entry.name)]
     except OSError:
         return
     for entry in entries:
         try:
-            if not entry.is_file(follow_symlinks=False):
+            if entry.is_symlink() or not (entry.is_dir() if folders else entry.is_file()):
                 continue
-            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | (os.O_DIRECTORY if folders else 0))
         except OSError:
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.unlink(entry.path)
+            if folders:
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
         except OSError:
             pass  # locked: a write in progress
         finally:
             os.close(fd)
+
+
+@contextlib.contextmanager
+def lock_folder(folder: Path) -> Iterator[None]:
+    """Hold `folder` locked while it is written, so that `remove_stale(..., folders=True)` of another run
+    leaves it alone."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

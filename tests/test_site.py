@@ -581,3 +581,21 @@ def test_the_example_workspace_publishes_its_translation(tmp_path: Path, runner,
     early = runner.invoke(app, ["site", "-o", "early", "--now", "2024-06-26T05:59:59+02:00"])
     assert early.exit_code == 0, early.output
     assert not list((workspace / "early").glob(f"{MAIN}*"))  # both wait for the original's embargo
+
+
+def test_a_folder_being_built_is_never_taken_for_a_killed_builds(tmp_path: Path) -> None:
+    """Another build's folder is removed only once nobody holds it: a build in progress keeps its own."""
+    from pressctl.atomic import lock_folder, remove_stale
+
+    building, left = tmp_path / ".public.abcd1234.new", tmp_path / ".public.wxyz5678.new"
+    kept = [tmp_path / ".public.new", tmp_path / ".public.abcd12345.new", tmp_path / ".other.abcd1234.new"]
+    for folder in [building, left, *kept]:
+        folder.mkdir()
+        (folder / "index.html").write_text("<p>half</p>")
+    (tmp_path / ".public.file1234.new").write_text("a file, not a build's folder")
+    with lock_folder(building):
+        remove_stale(tmp_path, ".public.", ".new", folders=True)
+        assert building.is_dir() and not left.exists()
+    remove_stale(tmp_path, ".public.", ".new", folders=True)
+    assert not building.exists()
+    assert all(folder.is_dir() for folder in kept) and (tmp_path / ".public.file1234.new").is_file()

@@ -151,9 +151,11 @@ def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path
     assert process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
     assert foreign_file(site) is None
     assert {str(p.relative_to(site)): p.read_bytes() for p in site.rglob('*') if p.is_file()} == before
+    assert list(workspace.glob(".public.*.new")), "the killed build left its half-written folder"
     result = runner.invoke(app, ["site", "--now", NOW_TEXT])
     assert result.exit_code == 0
     assert b"Crane drivers" in (site / "2024-06-01-copy-000.html").read_bytes()
+    assert not list(workspace.glob(".public.*")), "the next build removes what the killed one left"
 
 
 def test_every_link_works_when_the_site_is_served_under_a_sub_path(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pressctl.atomic import EXCHANGE_UNSUPPORTED, exchange, fsync_folder
+from pressctl.atomic import EXCHANGE_UNSUPPORTED, exchange, fsync_folder, lock_folder, remove_stale
 from pressctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -88,21 +88,25 @@ def publish(output: Path, files: dict[str, bytes]) -> tuple[bool, bytes]:
     with contextlib.suppress(OSError):
         if (output / MANIFEST).read_bytes() == manifest:
             return False, manifest  # check_output found every file as recorded: nothing to do
+    prefix = f".{output.name}."
+    for suffix in (".new", ".old"):  # what a build killed before its swap, or during it, left beside the site
+        remove_stale(output.parent, prefix, suffix, folders=True)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".new", dir=output.parent))
+        fresh = Path(tempfile.mkdtemp(prefix=prefix, suffix=".new", dir=output.parent))
     except OSError as err:
         raise UsageError(f"cannot create the site's folder: {err.strerror or err}", path=str(output.parent)) from None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        fresh.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read it
-        for name, data in files.items():
-            (fresh / name).parent.mkdir(parents=True, exist_ok=True)  # attachments keep their folders
-            (fresh / name).write_bytes(data)
-        (fresh / MANIFEST).write_bytes(manifest)
-        _make_durable(fresh)
-        _swap(fresh, output)
+        with lock_folder(fresh):
+            umask = os.umask(0)
+            os.umask(umask)
+            fresh.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read it
+            for name, data in files.items():
+                (fresh / name).parent.mkdir(parents=True, exist_ok=True)  # attachments keep their folders
+                (fresh / name).write_bytes(data)
+            (fresh / MANIFEST).write_bytes(manifest)
+            _make_durable(fresh)
+            _swap(fresh, output)
     except OSError as err:
         shutil.rmtree(fresh, ignore_errors=True)
         raise UsageError(f"cannot write the site: {err.strerror or err}", path=str(err.filename or output)) from None
@@ -121,8 +125,9 @@ def _swap(fresh: Path, output: Path) -> None:
         shutil.rmtree(fresh, ignore_errors=True)  # now the old site; the new one is out whatever happens here
     else:
         old = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".old", dir=output.parent))
-        os.rename(output, old / output.name)
-        os.rename(fresh, output)
+        with lock_folder(old):
+            os.rename(output, old / output.name)
+            os.rename(fresh, output)
         shutil.rmtree(old, ignore_errors=True)
     fsync_folder(output.parent)
 
