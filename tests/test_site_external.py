@@ -171,10 +171,12 @@ def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path
     process = subprocess.Popen([sys.executable, "-c", PAUSE_AFTER_A_PAGE, "site", "--now", NOW_TEXT],
                                cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
-    page = process.stdout.readline()  # a page of the new site is written, and the build waits
-    process.kill()  # SIGKILL while the new site is being written beside the old one
-    process.wait(timeout=20)
-    process.stdout.close()
+    try:
+        page = process.stdout.readline()  # a page of the new site is written, and the build waits
+    finally:
+        process.kill()  # SIGKILL while the new site is being written beside the old one
+        process.wait(timeout=20)
+        process.stdout.close()
     assert page.endswith(".html\n"), "the build ended before it wrote a page beside the old site"
     assert process.returncode == -signal.SIGKILL
     assert foreign_file(site) is None
