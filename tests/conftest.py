@@ -7,7 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
+
+# No per-example deadline for any property test, whatever its own @settings leave out: on a loaded
+# machine Hypothesis's default of 200 ms fails a correct test (DeadlineExceeded, or Flaky when the
+# replay is fast), and with that deadline its too_slow health check trips after 1 s of drawing.
+settings.register_profile("pressctl", deadline=None)
+settings.load_profile("pressctl")
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

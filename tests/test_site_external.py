@@ -75,6 +75,15 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode("utf-8")
 
 
+def _save(path: Path, text: str) -> None:
+    """Save as most editors do: the whole text in a file outside the watched folders, renamed over the
+    old one. `write_text` empties the file before it writes, and a poll that fell in between saw an empty
+    release (an error line, then a second build) where the test reads one build."""
+    saving = path.parent.parent / f".{path.name}.saving"
+    saving.write_text(text, encoding="utf-8")
+    os.replace(saving, path)
+
+
 @pytest.mark.slow
 def test_serve_rebuilds_while_a_release_changes(workspace: Path) -> None:
     newsroom(workspace)
@@ -93,14 +102,14 @@ def test_serve_rebuilds_while_a_release_changes(workspace: Path) -> None:
         status, page = _get(url + "2024-06-27-accord-dockers.html")
         assert status == 200 and '<link rel="canonical" href="https://example.org/press/2024-06-27-accord' in page
         release = workspace / "releases" / "2024-06-27-accord-dockers.md"
-        release.write_text(release.read_text().replace("signent un accord", "signent un nouvel accord"))
+        _save(release, release.read_text().replace("signent un accord", "signent un nouvel accord"))
         deadline = time.monotonic() + 30
         while "signent un nouvel accord" not in _get(url + "2024-06-27-accord-dockers.html")[1]:
             assert time.monotonic() < deadline, "the page was not rebuilt"
             time.sleep(0.2)
         assert "signent un nouvel accord" in _get(url)[1]
         assert process.stderr.readline() == "Built public/: 4 releases in 4 languages; 1 under embargo left out.\n"
-        release.write_text(release.read_text().replace("language: fr", "language: fr\nmedia_contacts: [nobody]"))
+        _save(release, release.read_text().replace("language: fr", "language: fr\nmedia_contacts: [nobody]"))
         assert process.stderr.readline().startswith("error: releases/2024-06-27-accord-dockers.md:6: media contact")
         assert process.stderr.readline() == "  (still serving the last good build)\n"
         assert "signent un nouvel accord" in _get(url)[1]
@@ -125,6 +134,25 @@ def test_serve_on_a_port_in_use_says_so_once(workspace: Path, runner) -> None:  
     assert not (workspace / "public").exists()
 
 
+# The real build, paused after the first page it writes into the new folder until the test kills it:
+# polling for that page and then killing raced the build, which could finish (or swap the folders in)
+# between the two. Only Path.write_bytes is wrapped, in that process.
+PAUSE_AFTER_A_PAGE = """\
+import pathlib, sys, time
+write_bytes = pathlib.Path.write_bytes
+def write_and_pause(path, data):
+    written = write_bytes(path, data)
+    if path.suffix == ".html" and path.parent.name.endswith(".new"):
+        print(path.name, flush=True)
+        time.sleep(600)
+    return written
+pathlib.Path.write_bytes = write_and_pause
+from pressctl.cli import main
+sys.argv[0] = "pressctl"
+main()
+"""
+
+
 @pytest.mark.slow
 def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     from pressctl.site.publish import foreign_file
@@ -140,15 +168,17 @@ def test_a_build_killed_half_way_leaves_the_published_site_whole(workspace: Path
     for path in (workspace / "releases").glob("*-copy-*.md"):
         path.write_text(path.read_text(encoding="utf-8").replace("Dock workers", "Crane drivers"), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen([sys.executable, "-m", "pressctl", "site", "--now", NOW_TEXT], cwd=workspace,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not any(workspace.glob(".public.*.new/*.html")) and process.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    process.kill()  # SIGKILL while the new site is being written beside the old one
-    process.wait(timeout=20)
-    assert process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
+    process = subprocess.Popen([sys.executable, "-c", PAUSE_AFTER_A_PAGE, "site", "--now", NOW_TEXT],
+                               cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    try:
+        page = process.stdout.readline()  # a page of the new site is written, and the build waits
+    finally:
+        process.kill()  # SIGKILL while the new site is being written beside the old one
+        process.wait(timeout=20)
+        process.stdout.close()
+    assert page.endswith(".html\n"), "the build ended before it wrote a page beside the old site"
+    assert process.returncode == -signal.SIGKILL
     assert foreign_file(site) is None
     assert {str(p.relative_to(site)): p.read_bytes() for p in site.rglob('*') if p.is_file()} == before
     assert list(workspace.glob(".public.*.new")), "the killed build left its half-written folder"
