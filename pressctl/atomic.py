@@ -238,7 +238,7 @@ def _tmp_prefix(name: str, name_max: int) -> str:
 def remove_stale(folder: Path, prefix: str, suffix: str = _TMP_SUFFIX, *, folders: bool = False) -> None:
     """Remove what killed writes of this target left: exactly `PREFIX` + mkstemp's eight characters +
     `suffix`, files (or, with `folders`, folders such as a site being built beside the published one),
-    and only those no live writer holds locked (`lock_folder` for a folder)."""
+    and only those no live writer holds locked (`temporary_folder` for a folder)."""
     if fcntl is None:
         return
     pattern = re.compile(re.escape(prefix) + _RANDOM + re.escape(suffix))
@@ -266,14 +266,21 @@ def remove_stale(folder: Path, prefix: str, suffix: str = _TMP_SUFFIX, *, folder
 
 
 @contextlib.contextmanager
-def lock_folder(folder: Path) -> Iterator[None]:
-    """Hold `folder` locked while it is written, so that `remove_stale(..., folders=True)` of another run
-    leaves it alone."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+def temporary_folder(parent: Path, prefix: str, suffix: str) -> Iterator[Path]:
+    """A new folder `PREFIX` + eight characters + `suffix` in `parent`, held locked while the caller
+    writes it, so that `remove_stale(..., folders=True)` of another run leaves it alone. A folder that
+    such a run removed between its creation and the lock is given up for a new one."""
+    while True:
+        folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        if fcntl is None:
+            break
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink:
+            break
+        os.close(fd)
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        yield folder
     finally:
         os.close(fd)
 

@@ -585,17 +585,47 @@ def test_the_example_workspace_publishes_its_translation(tmp_path: Path, runner,
 
 def test_a_folder_being_built_is_never_taken_for_a_killed_builds(tmp_path: Path) -> None:
     """Another build's folder is removed only once nobody holds it: a build in progress keeps its own."""
-    from pressctl.atomic import lock_folder, remove_stale
+    from pressctl.atomic import remove_stale, temporary_folder
 
-    building, left = tmp_path / ".public.abcd1234.new", tmp_path / ".public.wxyz5678.new"
+    left = tmp_path / ".public.wxyz5678.new"
     kept = [tmp_path / ".public.new", tmp_path / ".public.abcd12345.new", tmp_path / ".other.abcd1234.new"]
-    for folder in [building, left, *kept]:
+    for folder in [left, *kept]:
         folder.mkdir()
         (folder / "index.html").write_text("<p>half</p>")
     (tmp_path / ".public.file1234.new").write_text("a file, not a build's folder")
-    with lock_folder(building):
+    with temporary_folder(tmp_path, ".public.", ".new") as building:
+        (building / "index.html").write_text("<p>being written</p>")
         remove_stale(tmp_path, ".public.", ".new", folders=True)
-        assert building.is_dir() and not left.exists()
+        assert (building / "index.html").is_file() and not left.exists()
     remove_stale(tmp_path, ".public.", ".new", folders=True)
     assert not building.exists()
     assert all(folder.is_dir() for folder in kept) and (tmp_path / ".public.file1234.new").is_file()
+
+
+def test_a_folder_removed_before_its_lock_is_given_up_for_a_new_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The moment between creating a build's folder and locking it: another run's clean-up removes it
+    there (as it may, since nobody holds it yet), and the build makes a new one instead of writing into
+    a folder that is gone."""
+    import fcntl
+
+    from pressctl import atomic
+
+    made: list[Path] = []
+    real_flock = fcntl.flock
+
+    def clean_up_first(fd: int, operation: int) -> None:
+        if len(made) == 1 and operation == fcntl.LOCK_EX:  # the first folder, not yet locked
+            atomic.remove_stale(tmp_path, ".public.", ".new", folders=True)
+        real_flock(fd, operation)
+
+    real_mkdtemp = atomic.tempfile.mkdtemp
+
+    def mkdtemp(**kwargs: str) -> str:
+        made.append(Path(real_mkdtemp(**kwargs)))
+        return str(made[-1])
+
+    monkeypatch.setattr(atomic.fcntl, "flock", clean_up_first)
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", mkdtemp)
+    with atomic.temporary_folder(tmp_path, ".public.", ".new") as folder:
+        assert len(made) == 2 and not made[0].exists()
+        assert folder == made[1] and folder.is_dir()

@@ -14,11 +14,10 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pressctl.atomic import EXCHANGE_UNSUPPORTED, exchange, fsync_folder, lock_folder, remove_stale
+from pressctl.atomic import EXCHANGE_UNSUPPORTED, exchange, fsync_folder, remove_stale, temporary_folder
 from pressctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -91,13 +90,14 @@ def publish(output: Path, files: dict[str, bytes]) -> tuple[bool, bytes]:
     prefix = f".{output.name}."
     for suffix in (".new", ".old"):  # what a build killed before its swap, or during it, left beside the site
         remove_stale(output.parent, prefix, suffix, folders=True)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=prefix, suffix=".new", dir=output.parent))
-    except OSError as err:
-        raise UsageError(f"cannot create the site's folder: {err.strerror or err}", path=str(output.parent)) from None
-    try:
-        with lock_folder(fresh):
+    with contextlib.ExitStack() as stack:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            fresh = stack.enter_context(temporary_folder(output.parent, prefix, ".new"))
+        except OSError as err:
+            raise UsageError(f"cannot create the site's folder: {err.strerror or err}",
+                             path=str(output.parent)) from None
+        try:
             umask = os.umask(0)
             os.umask(umask)
             fresh.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read it
@@ -106,17 +106,18 @@ def publish(output: Path, files: dict[str, bytes]) -> tuple[bool, bytes]:
                 (fresh / name).write_bytes(data)
             (fresh / MANIFEST).write_bytes(manifest)
             _make_durable(fresh)
-            _swap(fresh, output)
-    except OSError as err:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise UsageError(f"cannot write the site: {err.strerror or err}", path=str(err.filename or output)) from None
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
+            _swap(fresh, output, prefix)
+        except OSError as err:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise UsageError(f"cannot write the site: {err.strerror or err}",
+                             path=str(err.filename or output)) from None
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
     return True, manifest
 
 
-def _swap(fresh: Path, output: Path) -> None:
+def _swap(fresh: Path, output: Path, prefix: str) -> None:
     """Put `fresh` where `output` is. Linux exchanges the two folders in one step; elsewhere the old one is
     renamed aside first (a moment with no folder, never a half-written one)."""
     if not output.exists():
@@ -124,8 +125,7 @@ def _swap(fresh: Path, output: Path) -> None:
     elif _exchanged(fresh, output):
         shutil.rmtree(fresh, ignore_errors=True)  # now the old site; the new one is out whatever happens here
     else:
-        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".old", dir=output.parent))
-        with lock_folder(old):
+        with temporary_folder(output.parent, prefix, ".old") as old:
             os.rename(output, old / output.name)
             os.rename(fresh, output)
         shutil.rmtree(old, ignore_errors=True)
