@@ -151,3 +151,34 @@ def test_the_placeholder_path_makes_what_the_plain_path_makes(workspace: Path, t
     made = [[bodies(data) for _, data in messages(release, book, config, plan, templates=folder)]
             for folder in (fast, plain)]
     assert made[0] == made[1]
+
+
+def only_crlf_line_ends(data: bytes) -> bool:
+    """Every CR and LF of the message is one of its CRLF line ends (RFC 5322)."""
+    rest = data.replace(b"\r\n", b"")
+    return b"\r" not in rest and b"\n" not in rest
+
+
+def test_a_value_with_a_line_break_keeps_every_line_end_a_crlf(workspace: Path) -> None:
+    """A recipient's organisation on two lines, printed by the templates: the placeholder path put its bare LF
+    into a CRLF body; such a message now takes the plain path, which encodes the line break as CRLF."""
+    printing = BRANDED_TEXT.replace("sent to {{ recipient.name }}", "sent to {{ recipient.organisation }}")
+    folder = templates(workspace / "t", BRANDED_EMAIL, printing)
+    assert prints_recipient_only(folder)
+    path = book_of(workspace, ["Ana Lima", "Ben Okafor"])
+    two_lines = 'name: "Ben Okafor"\n    organisation: "Dock\\nWorkers"'
+    path.write_text(path.read_text(encoding="utf-8").replace('name: "Ben Okafor"', two_lines), encoding="utf-8")
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(path)
+    made = list(messages(release, book, config, choose_recipients(release, book, audience=["readers"]),
+                         templates=folder))
+    assert [recipient.id for recipient, _ in made] == ["reader-0", "reader-1"]
+    assert all(only_crlf_line_ends(data) for _, data in made)
+    assert b"Harbour Workers Alliance \xc2\xb7 sent to Dock\r\nWorkers <" in made[1][1]
+
+
+def test_quoted_printable_encodes_a_lone_carriage_return() -> None:
+    from pressctl.render.email import encode_body
+
+    encoding, data = encode_body("a\rb " + "x" * 1000 + "\nend\n")
+    assert encoding == "quoted-printable" and b"a=0Db" in data and only_crlf_line_ends(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -123,39 +124,46 @@ def address_header(name: str, address: str, *, contact: str | None = None, where
 Body = tuple[str, bytes]  # (Content-Transfer-Encoding, encoded bytes with CRLF line ends)
 
 
+class MimeMessage(bytes):
+    """A message as message_bytes() makes it: every line ends with CRLF, and no other CR or LF is in it (the
+    header values refuse line breaks, a body is 7bit or 8bit only without a lone CR, and quoted-printable
+    encodes one), so its mbox form need only delete the CRs (pressctl.render.merge)."""
+
+
 def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str | None = None, key: str = "",
-                  unsubscribe: tuple[str, ...] = ()) -> bytes:
+                  unsubscribe: tuple[str, ...] = ()) -> MimeMessage:
     """Assemble one message. The Message-ID and boundary are a hash of the release, the Date, the recipient and
     the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release."""
-    bodies = [encode_body(body) if isinstance(body, str) else body for body in (text, html)]
+    (text_encoding, text_data), (html_encoding, html_data) = (
+        encode_body(body) if isinstance(body, str) else body for body in (text, html))
     hashed = hashlib.sha256(f"{env.seed}\n{key}\n".encode())
-    for _, data in bodies:
-        hashed.update(len(data).to_bytes(8, "big"))
-        hashed.update(data)
+    hashed.update(len(text_data).to_bytes(8, "big"))
+    hashed.update(text_data)
+    hashed.update(len(html_data).to_bytes(8, "big"))
+    hashed.update(html_data)
     digest = hashed.hexdigest()
     boundary = f"=_pressctl_{digest[:32]}"
-    head = f"From: {env.sender}\r\n" + (f"To: {to}\r\n" if to else "")
-    parts = [
-        head.encode("ascii"), env.subject,
-        f"Date: {env.date}\r\nMessage-ID: <{digest[:40]}@{env.domain}>\r\nMIME-Version: 1.0\r\n"
-        f"Content-Language: {env.language}\r\n".encode("ascii"),
-    ]
+    if boundary.encode("ascii") in text_data or boundary.encode("ascii") in html_data:
+        raise InputError("the message body contains its own MIME boundary; change the text")
     if unsubscribe:
         # RFC 2369: the addresses in order of preference, one per line (folded) to keep lines short.
         addresses = ",\r\n ".join(f"<{address}>" for address in unsubscribe)
-        parts.append(f"List-Unsubscribe: {addresses}\r\n".encode("ascii"))
-        if any(address.startswith("https://") for address in unsubscribe):  # RFC 8058 one-click
-            parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-    parts.append(f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode("ascii"))
-    for subtype, (encoding, data) in zip(("plain", "html"), bodies, strict=True):
-        if boundary.encode("ascii") in data:
-            raise InputError("the message body contains its own MIME boundary; change the text")
-        parts.append(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
-                     f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii"))
-        parts.append(data)
-        parts.append(CRLF)
-    parts.append(f"--{boundary}--\r\n".encode("ascii"))
-    return b"".join(parts)
+        one_click = any(address.startswith("https://") for address in unsubscribe)  # RFC 8058
+        listed = f"List-Unsubscribe: {addresses}\r\n" + (
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else "")
+    else:
+        listed = ""
+    head = (f"From: {env.sender}\r\n" + (f"To: {to}\r\n" if to else "")).encode("ascii")
+    after_subject = (
+        f"Date: {env.date}\r\nMessage-ID: <{digest[:40]}@{env.domain}>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Language: {env.language}\r\n{listed}"
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Transfer-Encoding: {text_encoding}\r\n\r\n").encode("ascii")
+    between = (f"\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
+               f"Content-Transfer-Encoding: {html_encoding}\r\n\r\n").encode("ascii")
+    end = f"\r\n--{boundary}--\r\n".encode("ascii")
+    return MimeMessage(b"".join((head, env.subject, after_subject, text_data, between, html_data, end)))
 
 
 MAX_LINE = 990  # octets; RFC 5322 allows 998 plus CRLF
@@ -176,13 +184,17 @@ def encode_body(text: str) -> tuple[str, bytes]:
 def quoted_printable(text: str) -> bytes:
     data = text.replace("\r\n", "\n").encode("utf-8")
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
-    return encoded.replace(b"\n", CRLF)
+    # b2a_qp keeps a CR that is not part of a line end as it is; a message must not hold one (RFC 5322).
+    return encoded.replace(b"\r", b"=0D").replace(b"\n", CRLF)
+
+
+_HEADER_URL = re.compile("[!-;=?-~]*")  # printable ASCII but space, `<` and `>`
 
 
 def header_url(url: str) -> str:
     """An unsubscribe address as List-Unsubscribe carries it: ASCII, no white space, no control character,
     nothing that ends the `<…>` around it (pressctl.toml is checked when read; this guards every other way)."""
-    if not url.isascii() or any(c in "<>" or ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+    if not _HEADER_URL.fullmatch(url):
         shown = url.encode("unicode_escape").decode("ascii")
         raise UsageError(f"the unsubscribe address '{shown}' must be an ASCII URL without spaces, control "
                          "characters or angle brackets", hint="correct `[email]` in pressctl.toml")

@@ -45,7 +45,16 @@ from pressctl.recipients import (
 from pressctl.release import Release
 from pressctl.render.attachments import Spliced
 from pressctl.render.document import build_context, ensure_renderable, render_document
-from pressctl.render.email import Body, Envelope, address_header, envelope, greeting_for, header_url, message_bytes
+from pressctl.render.email import (
+    Body,
+    Envelope,
+    MimeMessage,
+    address_header,
+    envelope,
+    greeting_for,
+    header_url,
+    message_bytes,
+)
 from pressctl.render.email import unsubscribe_url as unsubscribe_url_for
 from pressctl.render.outbox import write_folder
 from pressctl.render.phrases import translated_language
@@ -188,9 +197,9 @@ def _mbox_entry(data: bytes | Spliced) -> list[bytes]:
 
 
 def _mbox_body(data: bytes) -> bytes:
-    # CRLF to LF. A message ends every line with CRLF, so when it holds as many CRs as LFs none stands alone
-    # and deleting them all (a fast single-byte replace) is the same as replacing each CRLF, a tenth the speed.
-    body = data.replace(b"\r", b"") if data.count(b"\r") == data.count(b"\n") else data.replace(b"\r\n", b"\n")
+    # CRLF to LF. A MimeMessage holds no CR but those of its CRLFs, so deleting every CR (a fast single-byte
+    # replace) is the same as replacing each CRLF, which takes seven times as long.
+    body = data.replace(b"\r", b"") if type(data) is MimeMessage else data.replace(b"\r\n", b"\n")
     if b"From " in body:  # mboxrd: a line that starts with `From `, after any `>`, gets one more `>`
         body = _FROM_LINE.sub(rb">\1", body)
     return body

@@ -48,8 +48,10 @@ class Prerendered:
         self.usable = self.text.usable and self.html.usable
 
     def fill(self, values: Mapping[str, str]) -> tuple[Body, Body] | None:
-        """The two bodies for one recipient; None when the values are too long to keep lines within limits."""
-        if sum(map(len, values.values())) > VALUES_ROOM:
+        """The two bodies for one recipient; None when the values are too long to keep lines within limits, or
+        hold a line break (which the plain path encodes as CRLF)."""
+        joined = "".join(values.values())
+        if len(joined) > VALUES_ROOM or "\r" in joined or "\n" in joined:
             return None
         return self.text.fill(values), self.html.fill(values)
 
