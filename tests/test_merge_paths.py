@@ -182,3 +182,37 @@ def test_quoted_printable_encodes_a_lone_carriage_return() -> None:
 
     encoding, data = encode_body("a\rb " + "x" * 1000 + "\nend\n")
     assert encoding == "quoted-printable" and b"a=0Db" in data and only_crlf_line_ends(data)
+
+
+AT_LINE_STARTS = BRANDED_TEXT.replace(
+    "{% block footer %}{{ super() }}",
+    "{% block footer %}{{ super() }}\n{{ recipient.name }} reads this\n>{{ recipient.name }}\nFr{{ recipient.name }}\n")
+line_start_names = st.one_of(st.sampled_from(["From Dusk", "om the port", "m here", ">From", "Frank", "From", "F",
+                                              "Dear", "rom x", ">>From y"]), names)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(line_start_names, min_size=2, max_size=4))
+def test_an_mbox_quotes_every_from_line_a_recipient_value_begins(workspace: Path,
+                                                                 tmp_path_factory: pytest.TempPathFactory,
+                                                                 recipient_names: list[str]) -> None:
+    """The placeholder path tells the mbox when no line can start with `From `; a name at a line start
+    (after `>`, or after `Fr`) makes it look, so each message is written as its plain bytes would be."""
+    from pressctl.render.merge import _mbox_entry
+
+    folder = templates(tmp_path_factory.mktemp("templates") / "t", BRANDED_EMAIL, AT_LINE_STARTS)
+    assert prints_recipient_only(folder)
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(book_of(workspace, recipient_names))
+    plan = choose_recipients(release, book, audience=["readers"])
+    for _, data in messages(release, book, config, plan, templates=folder):
+        assert b"".join(_mbox_entry(data)) == b"".join(_mbox_entry(bytes(data)))
+
+
+def test_the_built_in_templates_spare_the_mbox_its_search_for_from_lines(workspace: Path) -> None:
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(book_of(workspace, ["Ana Lima", "From Dusk", "Ben Okafor"]))
+    made = [data for _, data in messages(release, book, config, choose_recipients(release, book,
+                                                                                  audience=["readers"]))]
+    # The first is rendered in full (and searched); the built-in greeting puts `Dear ` before every name.
+    assert [data.from_lines for data in made] == [True, False, False]  # type: ignore[attr-defined]

@@ -80,9 +80,9 @@ def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
 
 def _sender(config: Config, sender: str | None) -> tuple[str, str, str]:
     """(display name, address, where it was written) of the From: address."""
-    from email import errors, policy
-
     if sender:
+        from email import errors, policy
+
         # Exactly one address, read strictly: a lenient reading of `a@x.org>, <evil@y.org` keeps a@x.org.
         parsed = policy.default.header_factory("From", sender)
         defects = [d for d in parsed.defects if not isinstance(d, errors.NonASCIILocalPartDefect)]
@@ -127,7 +127,10 @@ Body = tuple[str, bytes]  # (Content-Transfer-Encoding, encoded bytes with CRLF 
 class MimeMessage(bytes):
     """A message as message_bytes() makes it: every line ends with CRLF, and no other CR or LF is in it (the
     header values refuse line breaks, a body is 7bit or 8bit only without a lone CR, and quoted-printable
-    encodes one), so its mbox form need only delete the CRs (pressctl.render.merge)."""
+    encodes one), so its mbox form need only delete the CRs (pressctl.render.merge). `from_lines` is False when
+    the merge knows that no line starts with `From ` (after any `>`), so that the mbox need not look for one."""
+
+    from_lines = True
 
 
 def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str | None = None, key: str = "",

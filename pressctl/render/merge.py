@@ -124,7 +124,10 @@ def messages(release: Release, book: ContactBook, config: Config, plan: Recipien
             bodies = full
         else:
             bodies = filled
-        yield recipient, _message(env, recipient, values, *bodies)
+        data = _message(env, recipient, values, *bodies)
+        if fast and bodies is filled and not fast.from_lines(values):
+            data.from_lines = False
+        yield recipient, data
 
 
 def _as_recipient(item: Contact | Recipient) -> Recipient:
@@ -163,7 +166,8 @@ def _same(full: tuple[str, str], filled: tuple[Body, Body]) -> bool:
     return full[0] == text and html_lib.unescape(full[1]) == html_lib.unescape(html)
 
 
-def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: Body | str, html: Body | str) -> bytes:
+def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: Body | str,
+             html: Body | str) -> MimeMessage:
     contact = recipient.contact
     to = address_header(contact.name, values["email"], contact=contact.id)
     addresses = (values["unsubscribe_url"], env.mailto_for(contact.id))
@@ -200,7 +204,8 @@ def _mbox_body(data: bytes) -> bytes:
     # CRLF to LF. A MimeMessage holds no CR but those of its CRLFs, so deleting every CR (a fast single-byte
     # replace) is the same as replacing each CRLF, which takes seven times as long.
     body = data.replace(b"\r", b"") if type(data) is MimeMessage else data.replace(b"\r\n", b"\n")
-    if b"From " in body:  # mboxrd: a line that starts with `From `, after any `>`, gets one more `>`
+    # mboxrd: a line that starts with `From `, after any `>`, gets one more `>`.
+    if getattr(data, "from_lines", True) and b"From " in body:
         body = _FROM_LINE.sub(rb">\1", body)
     return body
 
