@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,6 +57,18 @@ class Envelope:
     language: str
     seed: str  # release identity and Date, for Message-IDs and boundaries (with each message's bodies)
     unsubscribe_mailto: str = ""  # `[email] list_unsubscribe_mailto`, its `{id}` not yet filled in
+
+    @cached_property
+    def _hash_seed(self) -> Any:
+        return hashlib.sha256(f"{self.seed}\n".encode())
+
+    @cached_property
+    def _headers(self) -> tuple[bytes, bytes, bytes]:
+        """The header bytes every message shares: From; Subject, Date and the start of Message-ID; its end,
+        MIME-Version and Content-Language."""
+        subject_to_id = self.subject + f"Date: {self.date}\r\nMessage-ID: <".encode("ascii")
+        after_id = f"@{self.domain}>\r\nMIME-Version: 1.0\r\nContent-Language: {self.language}\r\n".encode("ascii")
+        return f"From: {self.sender}\r\n".encode("ascii"), subject_to_id, after_id
 
     def mailto_for(self, contact_id: str) -> str:
         """The mailto: unsubscribe address of one contact; `{id}` (in a subject, say) is percent-encoded."""
@@ -139,7 +152,8 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
     the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release."""
     (text_encoding, text_data), (html_encoding, html_data) = (
         encode_body(body) if isinstance(body, str) else body for body in (text, html))
-    hashed = hashlib.sha256(f"{env.seed}\n{key}\n".encode())
+    hashed = env._hash_seed.copy()  # the same as hashing f"{env.seed}\n{key}\n" whole
+    hashed.update(f"{key}\n".encode())
     hashed.update(len(text_data).to_bytes(8, "big"))
     hashed.update(text_data)
     hashed.update(len(html_data).to_bytes(8, "big"))
@@ -155,17 +169,18 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else "")
     else:
         listed = ""
-    head = (f"From: {env.sender}\r\n" + (f"To: {to}\r\n" if to else "")).encode("ascii")
-    after_subject = (
-        f"Date: {env.date}\r\nMessage-ID: <{digest[:40]}@{env.domain}>\r\nMIME-Version: 1.0\r\n"
-        f"Content-Language: {env.language}\r\n{listed}"
+    from_line, subject_to_id, after_id = env._headers
+    head = (from_line, f"To: {to}\r\n".encode("ascii") if to else b"", subject_to_id, digest[:40].encode("ascii"),
+            after_id)
+    rest = (
+        f"{listed}"
         f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'
         f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
         f"Content-Transfer-Encoding: {text_encoding}\r\n\r\n").encode("ascii")
     between = (f"\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
                f"Content-Transfer-Encoding: {html_encoding}\r\n\r\n").encode("ascii")
     end = f"\r\n--{boundary}--\r\n".encode("ascii")
-    return MimeMessage(b"".join((head, env.subject, after_subject, text_data, between, html_data, end)))
+    return MimeMessage(b"".join((*head, rest, text_data, between, html_data, end)))
 
 
 MAX_LINE = 990  # octets; RFC 5322 allows 998 plus CRLF
