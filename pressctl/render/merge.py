@@ -44,7 +44,7 @@ from pressctl.recipients import (
 )
 from pressctl.release import Release
 from pressctl.render.attachments import Spliced
-from pressctl.render.document import build_context, ensure_renderable, render_document
+from pressctl.render.document import build_context, document_renderer, ensure_renderable
 from pressctl.render.email import (
     Body,
     Envelope,
@@ -108,6 +108,7 @@ def messages(release: Release, book: ContactBook, config: Config, plan: Recipien
     ensure_renderable(release, book)
     env = envelope(release, config, sender)
     context = build_context(release, book, config)
+    renderers: list[Callable[[dict[str, Any]], str]] = []  # both templates, compiled when first rendered
     fast = None
     if recipients and prints_recipient_only(templates):
         fast = Prerendered(context, templates, unsubscribe=bool(config.email.list_unsubscribe))
@@ -118,7 +119,8 @@ def messages(release: Release, book: ContactBook, config: Config, plan: Recipien
         filled = fast.fill(values) if fast else None
         bodies: tuple[Body | str, Body | str]
         if filled is None or number == 0:
-            full = _render(context, recipient, values, templates)
+            renderers = renderers or [document_renderer("text", templates), document_renderer("email", templates)]
+            full = _render(context, recipient, values, renderers)
             if filled is not None and not _same(full, filled):
                 fast = None
             bodies = full
@@ -153,11 +155,12 @@ def _values(release: Release, config: Config, recipient: Recipient) -> dict[str,
 
 
 def _render(context: dict[str, Any], recipient: Recipient, values: dict[str, str],
-            templates: Path | str | None) -> tuple[str, str]:
+            renderers: list[Callable[[dict[str, Any]], str]]) -> tuple[str, str]:
     """The plain path: both templates rendered for this recipient, from the context made once per merge."""
     context = {**context, "recipient": recipient_view(values, recipient.contact.extensions),
                "greeting": values["greeting"], "unsubscribe_url": values["unsubscribe_url"]}
-    return render_document("text", context, templates), render_document("email", context, templates)
+    text, email = renderers
+    return text(context), email(context)
 
 
 def _same(full: tuple[str, str], filled: tuple[Body, Body]) -> bool:
