@@ -99,10 +99,17 @@ def test_the_built_in_templates_take_the_placeholder_path() -> None:
 @pytest.mark.parametrize("text", [BRANDED_TEXT, PLAIN_TEXT], ids=["placeholder path", "plain path"])
 def test_the_release_is_prepared_once_per_merge_not_per_recipient(workspace: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  text: str) -> None:
-    """#8.2: by_id() and the Markdown were redone for every message (quadratic in the book)."""
+    """#8.2: by_id() and the Markdown were redone for every message (quadratic in the book), and the plain path
+    looked its templates up again for each one."""
+    from pressctl.render import document
+
     folder = templates(workspace / "t", BRANDED_EMAIL, text)
-    calls = {"by_id": 0, "markdown": 0}
-    by_id, to_html = ContactBook.by_id, markdown.to_html
+    calls = {"by_id": 0, "markdown": 0, "compile": 0}
+    by_id, to_html, compile_template = ContactBook.by_id, markdown.to_html, document.compile_template
+
+    def counted_compile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["compile"] += 1
+        return compile_template(*args, **kwargs)
 
     def counted_by_id(self: ContactBook) -> dict:  # type: ignore[type-arg]
         calls["by_id"] += 1
@@ -114,12 +121,13 @@ def test_the_release_is_prepared_once_per_merge_not_per_recipient(workspace: Pat
 
     monkeypatch.setattr(ContactBook, "by_id", counted_by_id)
     monkeypatch.setattr(markdown, "to_html", counted_to_html)
+    monkeypatch.setattr(document, "compile_template", counted_compile)
     release, config = load_release(EXAMPLE), load_config()
     counts = []
     for size in (2, 40):
         book = open_book(book_of(workspace, [f"Reader {n}" for n in range(size)]))
         plan = choose_recipients(release, book, audience=["readers"])
-        calls.update(by_id=0, markdown=0)
+        calls.update(by_id=0, markdown=0, compile=0)
         assert len(list(messages(release, book, config, plan, templates=folder))) == size
         counts.append(dict(calls))
     assert counts[0] == counts[1]
