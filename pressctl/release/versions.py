@@ -148,8 +148,11 @@ class VersionGroup:
 def group_recipients(recipients: Iterable[Contact], versions: Mapping[str, Release]) -> list[VersionGroup]:
     """Recipients by the version each gets, the original's group first, each group in the recipients' order."""
     groups: dict[str, list[Contact]] = {key: [] for key in versions}
+    chosen: dict[tuple[str, ...], str] = {}  # the version depends on the languages alone, and readers share them
     for contact in recipients:
-        groups[_key(version_for(contact, versions).language)].append(contact)
+        if contact.languages not in chosen:
+            chosen[contact.languages] = _key(version_for(contact, versions).language)
+        groups[chosen[contact.languages]].append(contact)
     return [VersionGroup(versions[key], tuple(people)) for key, people in groups.items() if people]
 
 
