@@ -158,6 +158,9 @@ def mailmerge_template(folder: Path) -> None:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ, SOURCE_DATE_EPOCH="1719295200")
+    # Both tools run from bytecode, as installed tools do: mailmerge's was compiled when pip installed it, and
+    # pressctl's is written on its first run here (for the template below), not compiled again in every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
     return env
 

@@ -296,3 +296,12 @@ def test_mbox_quotes_from_lines_and_keeps_a_lone_carriage_return(tmp_path: Path)
         b">From the port\n>>From here\nmid From x\n\n"
         b"From pressctl Thu Jan  1 00:00:00 1970\nSubject: two\n\nquoted=\nprintable a\rb\n\n")
     assert [m["Subject"] for m in mailbox.mbox(str(mbox))] == ["one", "two"]
+
+
+def test_mbox_keeps_a_lone_carriage_return_beside_a_lone_line_feed(tmp_path: Path) -> None:
+    """As many CRs as LFs is no proof that each CR ends a line: here one stands alone and so does one LF."""
+    from pressctl.render.merge import write_mbox
+
+    mbox = tmp_path / "all.mbox"
+    write_mbox(mbox, iter([("one", b"Subject: one\r\n\r\na\rb\nc\r\n")]))
+    assert mbox.read_bytes() == b"From pressctl Thu Jan  1 00:00:00 1970\nSubject: one\n\na\rb\nc\n\n"

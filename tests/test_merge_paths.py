@@ -99,10 +99,17 @@ def test_the_built_in_templates_take_the_placeholder_path() -> None:
 @pytest.mark.parametrize("text", [BRANDED_TEXT, PLAIN_TEXT], ids=["placeholder path", "plain path"])
 def test_the_release_is_prepared_once_per_merge_not_per_recipient(workspace: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  text: str) -> None:
-    """#8.2: by_id() and the Markdown were redone for every message (quadratic in the book)."""
+    """#8.2: by_id() and the Markdown were redone for every message (quadratic in the book), and the plain path
+    looked its templates up again for each one."""
+    from pressctl.render import document
+
     folder = templates(workspace / "t", BRANDED_EMAIL, text)
-    calls = {"by_id": 0, "markdown": 0}
-    by_id, to_html = ContactBook.by_id, markdown.to_html
+    calls = {"by_id": 0, "markdown": 0, "compile": 0}
+    by_id, to_html, compile_template = ContactBook.by_id, markdown.to_html, document.compile_template
+
+    def counted_compile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["compile"] += 1
+        return compile_template(*args, **kwargs)
 
     def counted_by_id(self: ContactBook) -> dict:  # type: ignore[type-arg]
         calls["by_id"] += 1
@@ -114,12 +121,13 @@ def test_the_release_is_prepared_once_per_merge_not_per_recipient(workspace: Pat
 
     monkeypatch.setattr(ContactBook, "by_id", counted_by_id)
     monkeypatch.setattr(markdown, "to_html", counted_to_html)
+    monkeypatch.setattr(document, "compile_template", counted_compile)
     release, config = load_release(EXAMPLE), load_config()
     counts = []
     for size in (2, 40):
         book = open_book(book_of(workspace, [f"Reader {n}" for n in range(size)]))
         plan = choose_recipients(release, book, audience=["readers"])
-        calls.update(by_id=0, markdown=0)
+        calls.update(by_id=0, markdown=0, compile=0)
         assert len(list(messages(release, book, config, plan, templates=folder))) == size
         counts.append(dict(calls))
     assert counts[0] == counts[1]
@@ -151,3 +159,68 @@ def test_the_placeholder_path_makes_what_the_plain_path_makes(workspace: Path, t
     made = [[bodies(data) for _, data in messages(release, book, config, plan, templates=folder)]
             for folder in (fast, plain)]
     assert made[0] == made[1]
+
+
+def only_crlf_line_ends(data: bytes) -> bool:
+    """Every CR and LF of the message is one of its CRLF line ends (RFC 5322)."""
+    rest = data.replace(b"\r\n", b"")
+    return b"\r" not in rest and b"\n" not in rest
+
+
+def test_a_value_with_a_line_break_keeps_every_line_end_a_crlf(workspace: Path) -> None:
+    """A recipient's organisation on two lines, printed by the templates: the placeholder path put its bare LF
+    into a CRLF body; such a message now takes the plain path, which encodes the line break as CRLF."""
+    printing = BRANDED_TEXT.replace("sent to {{ recipient.name }}", "sent to {{ recipient.organisation }}")
+    folder = templates(workspace / "t", BRANDED_EMAIL, printing)
+    assert prints_recipient_only(folder)
+    path = book_of(workspace, ["Ana Lima", "Ben Okafor"])
+    two_lines = 'name: "Ben Okafor"\n    organisation: "Dock\\nWorkers"'
+    path.write_text(path.read_text(encoding="utf-8").replace('name: "Ben Okafor"', two_lines), encoding="utf-8")
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(path)
+    made = list(messages(release, book, config, choose_recipients(release, book, audience=["readers"]),
+                         templates=folder))
+    assert [recipient.id for recipient, _ in made] == ["reader-0", "reader-1"]
+    assert all(only_crlf_line_ends(data) for _, data in made)
+    assert b"Harbour Workers Alliance \xc2\xb7 sent to Dock\r\nWorkers <" in made[1][1]
+
+
+def test_quoted_printable_encodes_a_lone_carriage_return() -> None:
+    from pressctl.render.email import encode_body
+
+    encoding, data = encode_body("a\rb " + "x" * 1000 + "\nend\n")
+    assert encoding == "quoted-printable" and b"a=0Db" in data and only_crlf_line_ends(data)
+
+
+AT_LINE_STARTS = BRANDED_TEXT.replace(
+    "{% block footer %}{{ super() }}",
+    "{% block footer %}{{ super() }}\n{{ recipient.name }} reads this\n>{{ recipient.name }}\nFr{{ recipient.name }}\n")
+line_start_names = st.one_of(st.sampled_from(["From Dusk", "om the port", "m here", ">From", "Frank", "From", "F",
+                                              "Dear", "rom x", ">>From y"]), names)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(line_start_names, min_size=2, max_size=4))
+def test_an_mbox_quotes_every_from_line_a_recipient_value_begins(workspace: Path,
+                                                                 tmp_path_factory: pytest.TempPathFactory,
+                                                                 recipient_names: list[str]) -> None:
+    """The placeholder path tells the mbox when no line can start with `From `; a name at a line start
+    (after `>`, or after `Fr`) makes it look, so each message is written as its plain bytes would be."""
+    from pressctl.render.merge import _mbox_entry
+
+    folder = templates(tmp_path_factory.mktemp("templates") / "t", BRANDED_EMAIL, AT_LINE_STARTS)
+    assert prints_recipient_only(folder)
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(book_of(workspace, recipient_names))
+    plan = choose_recipients(release, book, audience=["readers"])
+    for _, data in messages(release, book, config, plan, templates=folder):
+        assert b"".join(_mbox_entry(data)) == b"".join(_mbox_entry(bytes(data)))
+
+
+def test_the_built_in_templates_spare_the_mbox_its_search_for_from_lines(workspace: Path) -> None:
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(book_of(workspace, ["Ana Lima", "From Dusk", "Ben Okafor"]))
+    made = [data for _, data in messages(release, book, config, choose_recipients(release, book,
+                                                                                  audience=["readers"]))]
+    # The first is rendered in full (and searched); the built-in greeting puts `Dear ` before every name.
+    assert [data.from_lines for data in made] == [True, False, False]  # type: ignore[attr-defined]

@@ -345,3 +345,18 @@ def test_an_encoded_word_in_a_name_is_shown_as_written(example) -> None:  # type
     message = parse(data)
     assert field_names(data) == KNOWN_FIELDS and "Bcc" not in message
     assert_display_name(message, "To", name)
+
+
+ATEXT = "ABCXYZabcxyz0189!#$%&'*+/=?^_`{|}~-"
+
+
+@settings(max_examples=500, deadline=None)
+@given(words=st.lists(st.text(st.sampled_from(ATEXT), min_size=1, max_size=70), min_size=1, max_size=6),
+       local=st.text(st.sampled_from("abcxyz.-"), min_size=1, max_size=50).filter(lambda s: s[0] != "."))
+def test_the_one_line_mailbox_is_what_folding_makes(words: list[str], local: str) -> None:
+    """mailbox() writes a name of plain words that fits on the line directly; the folding makes the same line."""
+    from pressctl.render.headers import folded_mailbox, mailbox
+
+    name, address = " ".join(words), f"{local}@example.org"
+    for field in ("To", "From"):
+        assert mailbox(field, name, address) == folded_mailbox(field, name, address)

@@ -236,3 +236,12 @@ def test_a_reader_of_a_translation_is_greeted_in_its_language(workspace: Path, r
     # Jürgen ([de, en]) reads the English original, greeted in German as before.
     assert greetings == {"ratih-kusumawardani": "Yth. Ratih Kusumawardani,",
                          "juergen-hoffmann": "Guten Tag Jürgen Hoffmann,"}
+
+
+def test_the_common_language_tags_are_those_langcodes_finds_valid() -> None:
+    import langcodes
+
+    from pressctl.release.model import COMMON_TAGS, valid_language_tag
+
+    assert all(langcodes.tag_is_valid(tag) for tag in COMMON_TAGS)
+    assert not valid_language_tag("jp") and not valid_language_tag("en-") and valid_language_tag("sw-TZ")

@@ -10,17 +10,20 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from pressctl.report import CheckReport, finding_line, render_report, summary_line, visible
-
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
 
     from pressctl.contacts.service import ContactRow
+    from pressctl.report import CheckReport
+
+# pressctl.report is imported where it is used: a merge or a send, which only shows `progress`, starts without it.
 
 
 def print_report(report: CheckReport, fmt: str) -> None:
+    from pressctl.report import finding_line, render_report, summary_line, visible
+
     if fmt != "text":
         sys.stdout.write(render_report(report, fmt))
         return
@@ -58,6 +61,8 @@ def print_contacts(rows: Sequence[ContactRow]) -> None:
 
 
 def contacts_table(rows: Sequence[ContactRow], console: Console) -> Table:
+    from pressctl.report import visible
+
     cells = [{
         "id": row.id, "name": row.name, "organisation": row.organisation, "email": row.email,
         "numbers": "\n".join(row.numbers), "lists": ", ".join(row.lists),
@@ -104,6 +109,8 @@ def _table(columns: list[str], cells: list[dict[str, str]], widths: dict[str, in
 
 
 def stderr(message: str) -> None:
+    from pressctl.report import visible
+
     sys.stderr.write(visible(message) + "\n")
 
 

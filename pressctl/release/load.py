@@ -12,7 +12,7 @@ from pressctl.errors import UsageError
 from pressctl.findings import Finding, Severity, stop_at_first_error
 from pressctl.findings import Path as KeyPath
 from pressctl.release.locate import front_matter_line
-from pressctl.release.model import Placement, Quote, Release, line_break_in
+from pressctl.release.model import Placement, Quote, Release, line_break_in, valid_language_tag
 from pressctl.suggest import closest, did_you_mean
 from pressctl.yamlsource import (
     SourceText,
@@ -245,9 +245,7 @@ class _Builder:
         if not isinstance(value, str):
             self.add("R011", f"`language` must be a BCP 47 tag such as `en`, not {_describe(value)}", ("language",))
             return "en"
-        import langcodes
-
-        if not langcodes.tag_is_valid(value.strip()):
+        if not valid_language_tag(value.strip()):
             self.add("R011", f"`language` {value!r} is not a valid BCP 47 tag (e.g. en, fr, nl, pt-BR)",
                      ("language",))
             return "en"

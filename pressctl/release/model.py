@@ -11,6 +11,19 @@ from pressctl.findings import Finding
 from pressctl.findings import Path as KeyPath
 from pressctl.release.locate import front_matter_line
 
+# Tags most releases carry, all valid BCP 47 (a test holds them against langcodes): they spare a merge or a render
+# loading langcodes' registry (20 ms).
+COMMON_TAGS = frozenset(("en", "fr", "de", "nl", "es", "pt", "it", "id", "km", "ar", "vi", "pt-BR", "en-GB", "en-US"))
+
+
+def valid_language_tag(tag: str) -> bool:
+    """Whether `tag` is a valid BCP 47 language tag (langcodes' reading of the IANA registry)."""
+    if tag in COMMON_TAGS:
+        return True
+    import langcodes
+
+    return bool(langcodes.tag_is_valid(tag))
+
 
 def line_break_in(value: str) -> str | None:
     """The first character that could break a one-line value into two, named; None when there is none.

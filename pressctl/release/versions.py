@@ -13,7 +13,7 @@ from pressctl.errors import InputError, UsageError
 from pressctl.findings import Finding, Severity, stop_at_first_error
 from pressctl.findings import Path as KeyPath
 from pressctl.release.load import read_release
-from pressctl.release.model import Release
+from pressctl.release.model import Release, valid_language_tag
 from pressctl.suggest import did_you_mean
 
 # What a translation takes from its original unless it sets it (SPEC §9).
@@ -29,9 +29,7 @@ def split_name(path: Path | str) -> tuple[Path, str | None]:
     base, dot, tag = path.name.removesuffix(".md").rpartition(".")
     if not dot or not base or not path.name.endswith(".md") or not _TAG.fullmatch(tag):
         return path, None
-    import langcodes
-
-    if not langcodes.tag_is_valid(tag):
+    if not valid_language_tag(tag):
         return path, None
     return path.with_name(f"{base}.md"), tag
 
@@ -150,8 +148,11 @@ class VersionGroup:
 def group_recipients(recipients: Iterable[Contact], versions: Mapping[str, Release]) -> list[VersionGroup]:
     """Recipients by the version each gets, the original's group first, each group in the recipients' order."""
     groups: dict[str, list[Contact]] = {key: [] for key in versions}
+    chosen: dict[tuple[str, ...], str] = {}  # the version depends on the languages alone, and readers share them
     for contact in recipients:
-        groups[_key(version_for(contact, versions).language)].append(contact)
+        if contact.languages not in chosen:
+            chosen[contact.languages] = _key(version_for(contact, versions).language)
+        groups[chosen[contact.languages]].append(contact)
     return [VersionGroup(versions[key], tuple(people)) for key, people in groups.items() if people]
 
 

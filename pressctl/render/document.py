@@ -5,9 +5,9 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -50,7 +50,7 @@ class PersonView:
     def attribution(self) -> str:
         return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
 
-    @property
+    @cached_property
     def mailto(self) -> str:
         """A `mailto:` link to the validated address (RFC 6068: `?`, `&`, `%` and the like percent-encoded, so a
         local part such as `a?cc=b@c` adds no header to the reader's new message); "" when it is not valid."""
@@ -200,8 +200,15 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
 
 def render_document(kind: str, context: dict[str, Any], templates: Path | str | None) -> str:
     """Render `text`, `html` or `email` (the e-mail HTML, with its CSS inlined)."""
-    rendered = compile_template(templates, TEMPLATES[kind], html=kind != "text")(context)
-    return _inline_css(rendered, templates) if kind == "email" else rendered
+    return document_renderer(kind, templates)(context)
+
+
+def document_renderer(kind: str, templates: Path | str | None) -> Callable[[dict[str, Any]], str]:
+    """render_document() for one kind, its template found and compiled once: a merge renders it per recipient."""
+    render = compile_template(templates, TEMPLATES[kind], html=kind != "text")
+    if kind != "email":
+        return render
+    return lambda context: _inline_css(render(context), templates)
 
 
 _STYLESHEET_LINK = re.compile(r"""<link\b[^>]*\brel\s*=\s*["']?\s*stylesheet\b[^>]*>""", re.IGNORECASE)
@@ -217,12 +224,18 @@ def _inline_css(html: str, templates: Path | str | None) -> str:
         raise InputError(f"the e-mail links a stylesheet, {link.group(0)}, which pressctl does not load",
                          path=template_path(templates, TEMPLATES["email"]),
                          hint="put the styles in the template's <style> block")
-    inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
     try:
-        return inliner.inline(html)
+        return _inliner().inline(html)
     except css_inline.InlineError as err:
         raise InputError(f"the CSS cannot be inlined: {err}", path=template_path(templates, TEMPLATES["email"]),
                          hint="put the styles in the template's <style> block") from None
+
+
+@cache
+def _inliner() -> Any:
+    import css_inline
+
+    return css_inline.CSSInliner(load_remote_stylesheets=False)
 
 
 def _statement(release: Release, quotes: list[QuoteView], dateline: str, both: bool) -> list[Block]:

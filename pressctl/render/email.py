@@ -5,9 +5,11 @@ from __future__ import annotations
 import binascii
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,6 +58,18 @@ class Envelope:
     seed: str  # release identity and Date, for Message-IDs and boundaries (with each message's bodies)
     unsubscribe_mailto: str = ""  # `[email] list_unsubscribe_mailto`, its `{id}` not yet filled in
 
+    @cached_property
+    def _hash_seed(self) -> Any:
+        return hashlib.sha256(f"{self.seed}\n".encode())
+
+    @cached_property
+    def _headers(self) -> tuple[bytes, bytes, bytes]:
+        """The header bytes every message shares: From; Subject, Date and the start of Message-ID; its end,
+        MIME-Version and Content-Language."""
+        subject_to_id = self.subject + f"Date: {self.date}\r\nMessage-ID: <".encode("ascii")
+        after_id = f"@{self.domain}>\r\nMIME-Version: 1.0\r\nContent-Language: {self.language}\r\n".encode("ascii")
+        return f"From: {self.sender}\r\n".encode("ascii"), subject_to_id, after_id
+
     def mailto_for(self, contact_id: str) -> str:
         """The mailto: unsubscribe address of one contact; `{id}` (in a subject, say) is percent-encoded."""
         return self.unsubscribe_mailto.replace("{id}", quote(contact_id, safe=""))
@@ -79,9 +93,9 @@ def envelope(release: Release, config: Config, sender: str | None) -> Envelope:
 
 def _sender(config: Config, sender: str | None) -> tuple[str, str, str]:
     """(display name, address, where it was written) of the From: address."""
-    from email import errors, policy
-
     if sender:
+        from email import errors, policy
+
         # Exactly one address, read strictly: a lenient reading of `a@x.org>, <evil@y.org` keeps a@x.org.
         parsed = policy.default.header_factory("From", sender)
         defects = [d for d in parsed.defects if not isinstance(d, errors.NonASCIILocalPartDefect)]
@@ -123,39 +137,50 @@ def address_header(name: str, address: str, *, contact: str | None = None, where
 Body = tuple[str, bytes]  # (Content-Transfer-Encoding, encoded bytes with CRLF line ends)
 
 
+class MimeMessage(bytes):
+    """A message as message_bytes() makes it: every line ends with CRLF, and no other CR or LF is in it (the
+    header values refuse line breaks, a body is 7bit or 8bit only without a lone CR, and quoted-printable
+    encodes one), so its mbox form need only delete the CRs (pressctl.render.merge). `from_lines` is False when
+    the merge knows that no line starts with `From ` (after any `>`), so that the mbox need not look for one."""
+
+    from_lines = True
+
+
 def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str | None = None, key: str = "",
-                  unsubscribe: tuple[str, ...] = ()) -> bytes:
+                  unsubscribe: tuple[str, ...] = ()) -> MimeMessage:
     """Assemble one message. The Message-ID and boundary are a hash of the release, the Date, the recipient and
     the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release."""
-    bodies = [encode_body(body) if isinstance(body, str) else body for body in (text, html)]
-    hashed = hashlib.sha256(f"{env.seed}\n{key}\n".encode())
-    for _, data in bodies:
-        hashed.update(len(data).to_bytes(8, "big"))
-        hashed.update(data)
+    (text_encoding, text_data), (html_encoding, html_data) = (
+        encode_body(body) if isinstance(body, str) else body for body in (text, html))
+    hashed = env._hash_seed.copy()  # the same as hashing f"{env.seed}\n{key}\n" whole
+    hashed.update(f"{key}\n".encode())
+    hashed.update(len(text_data).to_bytes(8, "big"))
+    hashed.update(text_data)
+    hashed.update(len(html_data).to_bytes(8, "big"))
+    hashed.update(html_data)
     digest = hashed.hexdigest()
+    # No body can hold the boundary: it carries 128 bits of a hash of the bodies themselves.
     boundary = f"=_pressctl_{digest[:32]}"
-    head = f"From: {env.sender}\r\n" + (f"To: {to}\r\n" if to else "")
-    parts = [
-        head.encode("ascii"), env.subject,
-        f"Date: {env.date}\r\nMessage-ID: <{digest[:40]}@{env.domain}>\r\nMIME-Version: 1.0\r\n"
-        f"Content-Language: {env.language}\r\n".encode("ascii"),
-    ]
     if unsubscribe:
         # RFC 2369: the addresses in order of preference, one per line (folded) to keep lines short.
         addresses = ",\r\n ".join(f"<{address}>" for address in unsubscribe)
-        parts.append(f"List-Unsubscribe: {addresses}\r\n".encode("ascii"))
-        if any(address.startswith("https://") for address in unsubscribe):  # RFC 8058 one-click
-            parts.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-    parts.append(f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode("ascii"))
-    for subtype, (encoding, data) in zip(("plain", "html"), bodies, strict=True):
-        if boundary.encode("ascii") in data:
-            raise InputError("the message body contains its own MIME boundary; change the text")
-        parts.append(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
-                     f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii"))
-        parts.append(data)
-        parts.append(CRLF)
-    parts.append(f"--{boundary}--\r\n".encode("ascii"))
-    return b"".join(parts)
+        one_click = any(address.startswith("https://") for address in unsubscribe)  # RFC 8058
+        listed = f"List-Unsubscribe: {addresses}\r\n" + (
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else "")
+    else:
+        listed = ""
+    from_line, subject_to_id, after_id = env._headers
+    head = (from_line, f"To: {to}\r\n".encode("ascii") if to else b"", subject_to_id, digest[:40].encode("ascii"),
+            after_id)
+    rest = (
+        f"{listed}"
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Transfer-Encoding: {text_encoding}\r\n\r\n").encode("ascii")
+    between = (f"\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
+               f"Content-Transfer-Encoding: {html_encoding}\r\n\r\n").encode("ascii")
+    end = f"\r\n--{boundary}--\r\n".encode("ascii")
+    return MimeMessage(b"".join((*head, rest, text_data, between, html_data, end)))
 
 
 MAX_LINE = 990  # octets; RFC 5322 allows 998 plus CRLF
@@ -176,13 +201,17 @@ def encode_body(text: str) -> tuple[str, bytes]:
 def quoted_printable(text: str) -> bytes:
     data = text.replace("\r\n", "\n").encode("utf-8")
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
-    return encoded.replace(b"\n", CRLF)
+    # b2a_qp keeps a CR that is not part of a line end as it is; a message must not hold one (RFC 5322).
+    return encoded.replace(b"\r", b"=0D").replace(b"\n", CRLF)
+
+
+_HEADER_URL = re.compile("[!-;=?-~]*")  # printable ASCII but space, `<` and `>`
 
 
 def header_url(url: str) -> str:
     """An unsubscribe address as List-Unsubscribe carries it: ASCII, no white space, no control character,
     nothing that ends the `<…>` around it (pressctl.toml is checked when read; this guards every other way)."""
-    if not url.isascii() or any(c in "<>" or ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+    if not _HEADER_URL.fullmatch(url):
         shown = url.encode("unicode_escape").decode("ascii")
         raise UsageError(f"the unsubscribe address '{shown}' must be an ASCII URL without spaces, control "
                          "characters or angle brackets", hint="correct `[email]` in pressctl.toml")

@@ -19,6 +19,7 @@ WORD = 75  # RFC 2047: the longest encoded word
 _PREFIX = "=?utf-8?"
 _PLAIN_WORD = re.compile(r"[\x21-\x7e]+")
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
+_ATOMS = re.compile(r"(?!.*=\?)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")  # no `=?`
 # In a phrase (a display name) an encoded word may hold only these as they are (RFC 2047 §5 (3)).
 _Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
 
@@ -32,6 +33,14 @@ def mailbox(name: str, display_name: str, addr_spec: str) -> str:
     """`Name: display name <addr-spec>`, folded, ending in CRLF. `addr_spec` must already be ASCII."""
     if not display_name:
         return _fold(name, [addr_spec])
+    if (len(name) + len(display_name) + len(addr_spec) + 5 <= LINE and len(display_name) < LINE - 20
+            and _ATOMS.fullmatch(display_name)):
+        return f"{name}: {display_name} <{addr_spec}>\r\n"  # what folded_mailbox() makes of it, at a tenth the cost
+    return folded_mailbox(name, display_name, addr_spec)
+
+
+def folded_mailbox(name: str, display_name: str, addr_spec: str) -> str:
+    """mailbox() for a display name: its words kept or encoded, then folded."""
     words = _words(name, display_name, phrase=True)
     if all(_plain(word) for word in display_name.split(" ")) and not all(map(_ATOM.fullmatch, words)):
         # ASCII with a comma or a quote in it: one quoted string reads better than encoded words.

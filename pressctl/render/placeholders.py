@@ -29,6 +29,8 @@ FIELDS = (*RECIPIENT_FIELDS, "greeting", "unsubscribe_url")
 VALUES_ROOM = 200  # characters of recipient values a line can take and stay within the 998-octet limit
 _PER_RECIPIENT = frozenset(("recipient", "greeting", "unsubscribe_url"))
 _ROOTS = ("release.txt", "email.html")
+_FROM_LINE = re.compile("^>*From ", re.MULTILINE)  # what an mboxrd file quotes
+_VALUE_AT_LINE_START = re.compile("^(>*(?:F(?:r(?:o(?:m)?)?)?)?)\ue000([a-z_]+)\ue001", re.MULTILINE)
 
 
 def recipient_view(values: Mapping[str, str], extensions: Mapping[str, Any]) -> RecipientView:
@@ -48,10 +50,16 @@ class Prerendered:
         self.usable = self.text.usable and self.html.usable
 
     def fill(self, values: Mapping[str, str]) -> tuple[Body, Body] | None:
-        """The two bodies for one recipient; None when the values are too long to keep lines within limits."""
-        if sum(map(len, values.values())) > VALUES_ROOM:
+        """The two bodies for one recipient; None when the values are too long to keep lines within limits, or
+        hold a line break (which the plain path encodes as CRLF)."""
+        joined = "".join(values.values())
+        if len(joined) > VALUES_ROOM or "\r" in joined or "\n" in joined:
             return None
         return self.text.fill(values), self.html.fill(values)
+
+    def from_lines(self, values: Mapping[str, str]) -> bool:
+        """Whether a line of the filled bodies may start with `From ` (after any `>`), which an mbox quotes."""
+        return self.text.from_lines(values) or self.html.from_lines(values)
 
 
 class _Body:
@@ -66,6 +74,10 @@ class _Body:
         longest = max(map(len, TOKEN.sub("", rendered).encode("utf-8").split(b"\n")))
         self.usable = ("\r" not in rendered and "\ue000" not in TOKEN.sub("", rendered)
                        and set(self.fields) <= set(FIELDS) and longest + VALUES_ROOM <= MAX_LINE)
+        # A From line either stands in the text itself, or starts with a value (after `>`s and a start of
+        # `From`): then the value decides, message by message. Values hold no line break (fill() sees to it).
+        self.static_from_line = bool(_FROM_LINE.search(TOKEN.sub("\ue000", rendered)))
+        self.line_starts = [(match.group(1), match.group(2)) for match in _VALUE_AT_LINE_START.finditer(rendered)]
 
     def fill(self, values: Mapping[str, str]) -> Body:
         escape = html_lib.escape if self.escape else str
@@ -76,6 +88,11 @@ class _Body:
             data.append(static)
         joined = b"".join(data)
         return ("7bit" if joined.isascii() else "8bit"), joined
+
+    def from_lines(self, values: Mapping[str, str]) -> bool:
+        escape = html_lib.escape if self.escape else str
+        return self.static_from_line or any(
+            "From ".startswith((before + escape(values[name])).lstrip(">")[:5]) for before, name in self.line_starts)
 
 
 def prints_recipient_only(templates: Path | str | None) -> bool:
