@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -46,7 +46,9 @@ class Finding:
         return self.rule.severity
 
     def located(self, file: str, line: int, column: int) -> Finding:
-        return replace(self, file=file, line=line, column=column)
+        # Not dataclasses.replace, which looks the fields up again each time: twice as slow, and a
+        # check locates a finding for each of 100,000 contacts.
+        return Finding(self.code, self.message, self.path, self.contact, self.fix, file, line, column, self.extra)
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:

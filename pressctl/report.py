@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from xml.sax.saxutils import quoteattr
 
 from pressctl import __version__
@@ -29,15 +30,21 @@ class CheckReport:
 
     @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+        return sum(n for code, n in self._codes[0].items() if RULES[code].severity is Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+        return sum(n for code, n in self._codes[0].items() if RULES[code].severity is Severity.WARNING)
 
     @property
     def fixable(self) -> int:
-        return sum(1 for f in self.findings if f.fix is not None and f.rule.fixable)
+        return sum(n for code, n in self._codes[1].items() if RULES[code].fixable)
+
+    @cached_property
+    def _codes(self) -> tuple[Counter[str], Counter[str]]:
+        """How many findings have each code, and how many of them have a fix: counted once (a report
+        may hold a finding for each of 100,000 contacts)."""
+        return Counter(f.code for f in self.findings), Counter(f.code for f in self.findings if f.fix is not None)
 
     def failed(self, strict: bool) -> bool:
         return self.errors > 0 or (strict and self.warnings > 0)
@@ -102,27 +109,41 @@ def to_plain_text(report: CheckReport) -> str:
 
 
 def to_json(report: CheckReport) -> str:
-    document = {
+    """The report as JSON, laid out as json.dumps(..., indent=2) lays it out.
+
+    json.dumps runs its pure-Python encoder whenever it indents: a second for 100,000 findings, as long
+    as checking them in two processes takes. So the findings, whose shape is fixed, are laid out here
+    and only their values are encoded, by json's C string encoder; tests/test_report.py holds the
+    layout to json.dumps's."""
+    head = json.dumps({
         "version": JSON_SCHEMA_VERSION,
         "tool": f"pressctl {report.tool}",
         "files": list(report.files),
         "summary": {"errors": report.errors, "warnings": report.warnings, "fixable": report.fixable},
-        "findings": [
-            {
-                "code": f.code,
-                "name": f.rule.name,
-                "severity": f.severity.value,
-                "file": f.file,
-                "line": f.line,
-                "column": f.column,
-                "contact": f.contact,
-                "message": f.message,
-                "fix": f.fix if f.rule.fixable else None,
-            }
-            for f in report.findings
-        ],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    }, ensure_ascii=False, indent=2)
+    head = head[:-2]  # without the closing "\n}"
+    if not report.findings:
+        return head + ',\n  "findings": []\n}\n'
+    rules: dict[str, tuple[str, bool]] = {}  # the lines that depend on the code alone, once per code
+    items = []
+    for f in report.findings:
+        if f.code not in rules:
+            rule = f.rule
+            rules[f.code] = (f'    {{\n      "code": {_json_string(rule.code)},\n'
+                             f'      "name": {_json_string(rule.name)},\n'
+                             f'      "severity": {_json_string(rule.severity.value)},\n', rule.fixable)
+        lines, fixable = rules[f.code]
+        fix = f.fix if fixable else None
+        items.append(f'{lines}      "file": {_json_string(f.file)},\n'
+                     f'      "line": {f.line},\n      "column": {f.column},\n'
+                     f'      "contact": {"null" if f.contact is None else _json_string(f.contact)},\n'
+                     f'      "message": {_json_string(f.message)},\n'
+                     f'      "fix": {"null" if fix is None else _json_string(fix)}\n    }}')
+    return head + ',\n  "findings": [\n' + ",\n".join(items) + "\n  ]\n}\n"
+
+
+# A text in, its JSON string out (quotes and escapes; not ASCII-only, as ensure_ascii=False writes).
+_json_string = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _github_escape(text: str, prop: bool = False) -> str:
@@ -197,9 +218,8 @@ def to_junit(report: CheckReport) -> str:
     by_subject: dict[tuple[str, str], list[Finding]] = {}
     for f in report.findings:
         by_subject.setdefault((f.file, f.contact or "(file)"), []).append(f)
-    subjects: Sequence[tuple[str, str]] = list(report.subjects) + [
-        key for key in by_subject if key not in set(report.subjects)
-    ]
+    checked = set(report.subjects)
+    subjects: Sequence[tuple[str, str]] = list(report.subjects) + [key for key in by_subject if key not in checked]
     failures = sum(1 for key in subjects if any(f.severity is Severity.ERROR for f in by_subject.get(key, [])))
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            f'<testsuites name={quoteattr("pressctl " + report.tool)} tests="{len(subjects)}" failures="{failures}">']

@@ -460,3 +460,51 @@ def test_a_huge_hostile_number_is_refused_at_once(value: str) -> None:
     # quadratic time on such values (13 s for the first).
     verdict = phones.judge(value, "NL", "international", None)
     assert verdict.code == "P001" and "characters long" in verdict.message
+
+
+def example_numbers() -> list[object]:
+    """phonenumbers' example number of every region and kind of number."""
+    import phonenumbers
+
+    kinds = [getattr(phonenumbers.PhoneNumberType, name) for name in (
+        "FIXED_LINE", "MOBILE", "TOLL_FREE", "PREMIUM_RATE", "SHARED_COST", "VOIP", "PERSONAL_NUMBER", "PAGER", "UAN")]
+    found = (phonenumbers.example_number_for_type(region, kind)
+             for region in sorted(phonenumbers.SUPPORTED_REGIONS) for kind in kinds)
+    return [number for number in found if number is not None]
+
+
+def test_a_valid_number_is_what_its_e164_form_parses_to() -> None:
+    """What the trunk-prefix check relies on to skip a second parse (phones._trunk_prefix)."""
+    import phonenumbers
+
+    from pressctl.contacts import phones
+
+    numbers = example_numbers()
+    assert len(numbers) > 1000
+    for number in numbers:
+        for extension in ("", ";ext=204"):
+            again = phonenumbers.parse(phones.canonical(number, "e164") + extension, None)
+            assert phonenumbers.is_valid_number(again)
+            assert phones.canonical(again, "international") == phones.canonical(number, "international") + (
+                " ext. 204" if extension else "")
+
+
+def test_a_trunk_prefix_is_found_in_every_region_that_dials_one() -> None:
+    import phonenumbers
+
+    from pressctl.contacts import phones
+
+    found = set()
+    for number in example_numbers():
+        region = phonenumbers.region_code_for_number(number)
+        trunk = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+        if not trunk:
+            continue
+        code, significant = number.country_code, phonenumbers.national_significant_number(number)
+        for written in (f"+{code} ({trunk}){significant}", f"+{code} {trunk}{significant}"):
+            verdict = phones.judge(written, None, "international", None)
+            if verdict.code == "P004":
+                found.add(region)
+                assert verdict.fix == phones.canonical(number, "international"), written
+                assert verdict.e164 == phones.canonical(number, "e164")
+    assert len(found) > 100 and {"NL", "GB", "DE", "FR", "ID", "KH", "BR", "JP"} <= found

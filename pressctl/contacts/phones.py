@@ -290,13 +290,20 @@ def _trunk_prefix(text: str, main: str, parsed: phonenumbers.PhoneNumber, valid:
         return None
     national = digits[len(code):]
     trunk = _trunk_prefix_of(parsed.country_code)
-    if not national.startswith(trunk) or national == phonenumbers.national_significant_number(parsed):
+    significant = phonenumbers.national_significant_number(parsed)
+    if not national.startswith(trunk) or national == significant:
         return None
-    fixed = parse(f"+{code}{national[len(trunk):]}" + (f";ext={parsed.extension}" if parsed.extension else ""), None)
-    if fixed is None or not phonenumbers.is_valid_number(fixed):
-        return None
-    if valid and canonical(fixed, "e164") != canonical(parsed, "e164"):
-        return None
+    # When parsing dropped the trunk prefix already, the number without it is this one (a valid number
+    # is what its E.164 form parses to: tests/test_contacts_check.py holds phonenumbers to that).
+    fixed = parsed
+    if not valid or national[len(trunk):] != significant:
+        without = parse(f"+{code}{national[len(trunk):]}" + (f";ext={parsed.extension}" if parsed.extension else ""),
+                        None)
+        if without is None or not phonenumbers.is_valid_number(without):
+            return None
+        if valid and canonical(without, "e164") != canonical(parsed, "e164"):
+            return None
+        fixed = without
     wanted = canonical(fixed, style)
     return PhoneVerdict("P004", f"{text!r} keeps the trunk prefix {trunk} after the country code; "
                         f"callers from abroad must not dial it: {wanted!r}", wanted,
