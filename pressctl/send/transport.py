@@ -102,7 +102,10 @@ class Connection:
             raise
         except (smtplib.SMTPException, OSError) as err:
             _close(smtp)
-            why = getattr(err, "strerror", None) or str(err) or type(err).__name__
+            if isinstance(err, smtplib.SMTPResponseException):  # e.g. a 421 greeting: busy, or too many at once
+                why = _reply(err.smtp_code, err.smtp_error)
+            else:
+                why = getattr(err, "strerror", None) or str(err) or type(err).__name__
             raise DeliveryError(f"cannot reach the mail server {where}: {why}", path=settings.path,
                                 line=settings.line) from None
         self.smtp = smtp
