@@ -54,7 +54,7 @@ def unsubscribe(folder: Path, address: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("connections", [1, 3])
 def test_killed_sends_resume_and_nobody_gets_the_release_twice(tmp_path: Path, connections: int) -> None:
-    rng = random.Random(20240626 + connections)
+    rng = random.Random(20240626 * connections)
     write_workspace(tmp_path)
     env = dict(os.environ, PYTHONPATH=str(REPO))
     command = [sys.executable, "-m", "pressctl", "send", RELEASE, "--yes"]

@@ -39,8 +39,8 @@ class SendResult:
 @dataclass
 class Sender:
     """Everything one run needs; `send()` does the work. This thread makes the messages, marks them in
-    the journal and hands each to the first free connection; each connection has a thread of its own,
-    which journals the start of DATA and the answer of the messages it carries."""
+    the journal and hands each to the first free connection; with several, each connection has a
+    thread of its own, which journals the start of DATA and the answer of the messages it carries."""
 
     plan: SendPlan
     book: ContactBook
