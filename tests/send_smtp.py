@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -72,6 +73,8 @@ class Mailbox:
     rules: dict[str, str] = field(default_factory=dict)  # recipient -> "451", "550", "drop" or "stall"
     keep_content: bool = True
     connections: int = 0  # EHLOs seen: a new connection, or STARTTLS on one (which says EHLO again)
+    at_once: int | None = None  # connections taken at once; one more is greeted with 421 and closed
+    open_now: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, address: str) -> list[bytes]:
@@ -112,6 +115,33 @@ class Mailbox:
         return "250 2.0.0 OK queued"
 
 
+class _Session(SMTP):
+    """aiosmtpd's SMTP protocol, which refuses a connection beyond the mailbox's `at_once` as a server
+    that limits connections per sender does: a 421 greeting, then the connection closed."""
+
+    def __init__(self, mailbox: Mailbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(mailbox, *args, **kwargs)
+        self.mailbox = mailbox
+        self.counted = False
+
+    async def _handle_client(self) -> None:  # once per connection (STARTTLS does not come here again)
+        box = self.mailbox
+        box.open_now += 1
+        self.counted = True
+        if box.at_once is not None and box.open_now > box.at_once:
+            await self.push("421 4.7.0 Too many connections from you at once")
+            assert self.transport is not None
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self.counted:
+            self.mailbox.open_now -= 1
+            self.counted = False
+        super().connection_lost(error)
+
+
 def _authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: object) -> AuthResult:
     ok = isinstance(data, LoginPassword) and data.login.decode() == USER and data.password.decode() == PASSWORD
     return AuthResult(success=ok, handled=False)
@@ -139,7 +169,7 @@ class _Controller(Controller):
         starttls = self.security == "starttls" and self.starttls_offered
         with warnings.catch_warnings():  # AUTH without STARTTLS is right for implicit TLS, which aiosmtpd cannot see
             warnings.simplefilter("ignore", UserWarning)
-            return SMTP(self.handler, enable_SMTPUTF8=self.smtputf8, decode_data=False,
+            return _Session(self.handler, enable_SMTPUTF8=self.smtputf8, decode_data=False,
                         tls_context=self.tls_context if starttls else None, require_starttls=starttls,
                         authenticator=_authenticate if self.auth else None,
                         auth_require_tls=self.security == "starttls", auth_required=self.auth, hostname="mx.test")

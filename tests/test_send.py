@@ -187,6 +187,72 @@ def test_daily_limit_and_rate(workspace: Path, runner) -> None:  # type: ignore[
         assert len(box.recipients()) == 3
 
 
+# Several connections at once (`smtp.connections`): the same messages, each once, the journal as true.
+
+def test_several_connections_deliver_each_message_once(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    assert runner.invoke(app, ["render", EXAMPLE, "-f", "eml", "-o", "out/"]).exit_code == 0
+    with smtp_server() as (box, port):
+        configure(workspace, smtp_table(port) + "connections = 3\n")
+        result = send(runner, "--yes")
+        assert result.exit_code == 0, result.output
+        assert f"Server:   127.0.0.1:{port} (no encryption), 3 connections at once" in result.output
+        assert result.output.endswith("Sent 7 messages; skipped 1 (1 unsubscribed).\n")
+        assert box.connections == 3
+        assert sorted(box.recipients()) == sorted(AUDIENCE)
+        for path in (workspace / "out").iterdir():
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            [received] = box.to(message["To"].addresses[0].addr_spec.replace("häfen", "xn--hfen-loa"))
+            assert received == path.read_bytes()
+        assert send(runner, "--yes").output.endswith("Sent 0 messages; skipped 8 (7 already sent, 1 unsubscribed).\n")
+        assert len(box.recipients()) == 7
+    assert [state for _, state in journal_rows(workspace)] == ["sent"] * 7
+
+
+def test_several_connections_refusals_deferrals_and_unconfirmed(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    with smtp_server() as (box, port):
+        configure(workspace, smtp_table(port) + "connections = 3\n")
+        box.rules.update({"mreid@example.com": "550", "ana.souza@example.net": "451",
+                          "wanjiru.kamau@example.net": "drop"})
+        result = send(runner, "--yes")
+        assert result.exit_code == 1
+        assert result.output.endswith("Sent 4 messages; skipped 1 (1 unsubscribed); 1 deferred; 1 failed; "
+                                      "1 unconfirmed.\n")
+        assert sorted(box.recipients()) == sorted(set(AUDIENCE) - {"mreid@example.com", "ana.souza@example.net",
+                                                                   "wanjiru.kamau@example.net"})
+        box.rules.clear()
+        rerun = send(runner, "--yes")
+        assert rerun.exit_code == 0, rerun.output
+        assert box.to("ana.souza@example.net") and not box.to("wanjiru.kamau@example.net")
+    states = dict(journal_rows(workspace))
+    assert (states["mreid@example.com"], states["wanjiru.kamau@example.net"]) == ("failed", "unconfirmed")
+    assert sorted(states.values()) == ["failed"] + ["sent"] * 5 + ["unconfirmed"]
+
+
+def test_several_connections_keep_the_daily_limit(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    with smtp_server() as (box, port):
+        configure(workspace, smtp_table(port) + "daily_limit = 3\nconnections = 3\n")
+        result = send(runner, "--yes")
+        assert result.exit_code == 1
+        assert result.output.endswith("Sent 3 messages; skipped 1 (1 unsubscribed); 4 left for later "
+                                      "(daily limit reached).\n")
+        assert len(box.recipients()) == 3
+    assert sorted(state for _, state in journal_rows(workspace)) == ["pending"] * 4 + ["sent"] * 3
+
+
+def test_a_server_that_takes_fewer_connections(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """A refusal of the second connection stops the send before any message goes out."""
+    with smtp_server() as (box, port):
+        configure(workspace, smtp_table(port) + "connections = 2\n")
+        box.at_once = 1
+        result = send(runner, "--yes")
+        assert box.recipients() == []
+    assert result.exit_code == 1
+    assert f"cannot reach the mail server 127.0.0.1:{port}: 421 4.7.0 Too many connections from you at once" \
+        in result.output
+    assert "lower `smtp.connections`" in result.output
+    assert {state for _, state in journal_rows(workspace)} <= {"pending"}
+
+
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return make_certificates(tmp_path_factory.mktemp("tls"))
@@ -231,6 +297,9 @@ def test_no_smtp_settings(workspace: Path, runner) -> None:  # type: ignore[no-u
      "pressctl.toml:{line}: `smtp.password`: a password must not be written in pressctl.toml, which lives in git"),
     ('rate = "fast"\n', "pressctl.toml:{line}: `smtp.rate` is 'fast'; write it as a number per second, minute or hour"),
     ('hots = "x"\n', "pressctl.toml:{line}: unknown key `smtp.hots`"),
+    ("connections = 0\n", "pressctl.toml:{line}: `smtp.connections` must be a whole number of at least 1"),
+    ("connections = 11\n", "pressctl.toml:{line}: `smtp.connections` is 11; at most 10 connections are opened to one "
+                           "server"),
 ])
 def test_settings_mistakes_at_their_line(workspace: Path, runner, table: str, message: str) -> None:  # type: ignore[no-untyped-def]
     configure(workspace, smtp_table(25) + table)

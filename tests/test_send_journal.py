@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pressctl.send.journal import Journal
+from pressctl.send.journal import Journal, JournalError
 
 RELEASE = "releases/deal.md"
 ADDRESSES = ["a@example.org", "b@example.org", "c@example.org"]
@@ -50,3 +50,20 @@ def test_recovery_leaves_other_releases_alone(tmp_path: Path) -> None:
     journal.boot = "another boot"
     assert journal.recover("releases/other.md") == 0
     assert set(states(tmp_path).values()) == {"sending"}  # perhaps a send of it running now
+
+
+def test_only_a_message_marked_sending_starts(tmp_path: Path) -> None:
+    """A connection's thread that reaches DATA after the send put its reservation back is refused, so
+    the message cannot go out with a row that says `pending` (and would be sent again)."""
+    journal = Journal.in_workspace(tmp_path)
+    journal.add(RELEASE, ((address, address.split("@")[0], address) for address in ADDRESSES))
+    journal.reserve(RELEASE, ADDRESSES[:1], "v1")
+    journal.unreserve(RELEASE)
+    with pytest.raises(JournalError, match="no longer marked as on its way"):
+        journal.start(RELEASE, ADDRESSES[0])
+    with pytest.raises(JournalError):
+        journal.start(RELEASE, ADDRESSES[1])  # never reserved
+    journal.close()
+    assert set(states(tmp_path).values()) == {"pending"}
+    with sqlite3.connect(tmp_path / ".pressctl" / "journal.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM messages WHERE data_at IS NOT NULL").fetchone() == (0,)

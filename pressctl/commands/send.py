@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pressctl.send.journal import Journal
     from pressctl.send.plan import Due, SendPlan
     from pressctl.send.settings import SmtpSettings
+    from pressctl.send.transport import Connection
 
 
 def register(app: typer.Typer) -> None:
@@ -149,8 +150,6 @@ def _send(plan: "SendPlan", book: "ContactBook", config: "Config", smtp: "SmtpSe
     from pressctl.send.delivery import Sender, SendResult
     from pressctl.send.journal import Journal
     from pressctl.send.report import plan_lines
-    from pressctl.send.settings import password
-    from pressctl.send.transport import Connection
 
     journal = Journal.in_workspace(workspace)
     try:
@@ -163,9 +162,8 @@ def _send(plan: "SendPlan", book: "ContactBook", config: "Config", smtp: "SmtpSe
                 _summary(plan, due, SendResult())
                 return
             _confirm(f"Send {len(due.recipients)} message{'s' if len(due.recipients) != 1 else ''} now?", yes=yes)
-            connection = Connection(smtp, password(smtp))
-            connection.open()
-            run = Sender(plan, book, config, journal, connection, templates, sender, smtp.per_second,
+            connections = _connect(smtp)
+            run = Sender(plan, book, config, journal, connections, templates, sender, smtp.per_second,
                          smtp.daily_limit, smtp.retries, smtp.retry_wait)
             try:
                 from pressctl.commands.output import progress
@@ -182,13 +180,42 @@ def _send(plan: "SendPlan", book: "ContactBook", config: "Config", smtp: "SmtpSe
                     raise typer.Exit(130) from None
                 raise
             finally:
-                connection.close()
+                for connection in connections:
+                    connection.close()
                 _write_report(report, journal, plan.release_id)
     finally:
         journal.close()
     _summary(plan, due, result)
     if not result.complete:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _connect(smtp: "SmtpSettings") -> "list[Connection]":
+    """`smtp.connections` open connections: a refusal (a password, a certificate, a server that takes
+    fewer at once) stops the send before any message goes out."""
+    from pressctl.send.settings import password
+    from pressctl.send.transport import Connection, DeliveryError
+
+    secret = password(smtp)
+    connections: list[Connection] = []
+    try:
+        for _ in range(smtp.connections):
+            connections.append(Connection(smtp, secret))
+            try:
+                connections[-1].open()
+            except DeliveryError as err:
+                accepted = len(connections) - 1
+                if not accepted:
+                    raise
+                raise DeliveryError(err.message, path=err.path, line=err.line,
+                                    hint=f"{accepted} connection{'s' if accepted != 1 else ''} at once "
+                                         f"{'were' if accepted != 1 else 'was'} accepted, the next was not: lower "
+                                         "`smtp.connections`") from None
+    except BaseException:
+        for connection in connections:
+            connection.close()
+        raise
+    return connections
 
 
 def _due(plan: "SendPlan", journal: "Journal", choices: dict[str, bool], *, yes: bool) -> "Due":

@@ -1,10 +1,13 @@
-"""The send itself: the due messages over one connection, at the configured rate, journalled."""
+"""The send itself: the due messages over one connection (or `smtp.connections` at once), at the
+configured rate, journalled."""
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +30,6 @@ class SendResult:
     counts: Counter[str] = field(default_factory=Counter)  # this run's outcomes: sent, deferred, failed, …
     problems: list[tuple[Recipient, Outcome]] = field(default_factory=list)  # the last outcome of each not sent
     left: int = 0  # not attempted: the daily limit was reached
-    journal_seconds: float = 0.0  # time spent writing the journal (for the benchmark)
 
     @property
     def complete(self) -> bool:
@@ -36,13 +38,15 @@ class SendResult:
 
 @dataclass
 class Sender:
-    """Everything one run needs; `send()` does the work."""
+    """Everything one run needs; `send()` does the work. This thread makes the messages, marks them in
+    the journal and hands each to the first free connection; with several, each connection has a
+    thread of its own, which journals the start of DATA and the answer of the messages it carries."""
 
     plan: SendPlan
     book: ContactBook
     config: Config
     journal: Journal
-    connection: Connection
+    connections: Sequence[Connection]
     templates: Path | None = None
     sender: str | None = None
     per_second: float | None = None
@@ -62,42 +66,54 @@ class Sender:
         recipients = due.recipients
         batch = BATCH if journal.boot else 1
         later: list[tuple[Recipient, bytes]] = []
+        lanes = _Lanes(self.connections, self._one)
+        final = False  # in the last round of retries, a deferral is final
+
+        def settle(back: list[tuple[Recipient, bytes, Outcome]]) -> None:
+            for recipient, data, outcome in back:
+                self._last_reply[recipient.key] = outcome.reply
+                if self._sent_today is not None and outcome.state in ("sent", "unconfirmed"):
+                    self._sent_today += 1
+                if outcome.state == "deferred" and not final:
+                    later.append((recipient, data))
+                else:
+                    self._record(recipient, outcome)
+
         try:
             for number, (recipient, data, unmade) in enumerate(self._messages(recipients)):
-                if number % batch == 0:
-                    self._journalled(journal.reserve, plan.release_id,
-                                     [r.key for r in recipients[number:number + batch]], plan.version)
-                if self._limit_reached():
+                if number % batch == 0:  # before any of them can reach a connection
+                    journal.reserve(plan.release_id, [r.key for r in recipients[number:number + batch]],
+                                    plan.version)
+                if self._limit_reached(lanes, settle):
                     self.result.left = len(recipients) - number
                     break
                 if data is None:
                     outcome = Outcome("failed", unmade)
-                    self._journalled(journal.finish, plan.release_id, recipient.key, outcome.state, outcome.reply)
+                    journal.finish(plan.release_id, recipient.key, outcome.state, outcome.reply)
                     self._record(recipient, outcome)
                     continue
-                outcome = self._one(recipient, data)
-                if outcome.state == "deferred" and self.connection.smtp is None:
-                    outcome = self._one(recipient, data)  # the connection dropped: once more on a new one
-                if outcome.state == "deferred":
-                    later.append((recipient, data))
-                else:
-                    self._record(recipient, outcome)
+                self._wait_for_rate()
+                settle(lanes.hand(recipient, data, again=True))
+            settle(lanes.wait())
             for round_number in range(self.retries):
                 if not later or self.result.left:
                     break
                 self.sleep(self.retry_wait * 2 ** round_number)
                 waiting, later = later, []
+                final = round_number + 1 == self.retries
                 for recipient, data in waiting:
-                    self._journalled(journal.reserve, plan.release_id, [recipient.key], plan.version)
-                    outcome = self._one(recipient, data)
-                    if outcome.state == "deferred" and round_number + 1 < self.retries:
-                        later.append((recipient, data))
-                    else:
-                        self._record(recipient, outcome)
+                    journal.reserve(plan.release_id, [recipient.key], plan.version)
+                    self._wait_for_rate()
+                    settle(lanes.hand(recipient, data, again=False))
+                settle(lanes.wait())
             for recipient, _ in later:
                 self._record(recipient, Outcome("deferred", self._last_reply.get(recipient.key, "")))
         finally:
-            self._journalled(journal.unreserve, plan.release_id)
+            try:
+                final = True  # stopped: what comes back now is this run's last word on it
+                settle(lanes.close())
+            finally:
+                journal.unreserve(plan.release_id)
         return self.result
 
     def _messages(self, recipients: tuple[Recipient, ...]) -> Iterator[tuple[Recipient, bytes | None, str]]:
@@ -123,16 +139,12 @@ class Sender:
                 except InputError as err:  # the merge refuses what an ordinary mail header cannot carry
                     yield recipient, None, err.message
 
-    def _one(self, recipient: Recipient, data: bytes) -> Outcome:
+    def _one(self, connection: Connection, recipient: Recipient, data: bytes) -> Outcome:
+        """One transaction on `connection`, in its thread: the start of DATA and the answer journalled."""
         plan, journal = self.plan, self.journal
-        self._wait_for_rate()
-        outcome = self.connection.deliver(
-            plan.sender, recipient.address, data,
-            lambda: self._journalled(journal.start, plan.release_id, recipient.key))
-        self._journalled(journal.finish, plan.release_id, recipient.key, outcome.state, outcome.reply)
-        self._last_reply[recipient.key] = outcome.reply
-        if self._sent_today is not None and outcome.state in ("sent", "unconfirmed"):
-            self._sent_today += 1
+        outcome = connection.deliver(plan.sender, recipient.address, data,
+                                     lambda: journal.start(plan.release_id, recipient.key))
+        journal.finish(plan.release_id, recipient.key, outcome.state, outcome.reply)
         return outcome
 
     def _record(self, recipient: Recipient, outcome: Outcome) -> None:
@@ -142,11 +154,6 @@ class Sender:
         if self.progress:
             self.progress(outcome.state)
 
-    def _journalled(self, write: Callable[..., None], *args: object) -> None:
-        start = time.perf_counter()
-        write(*args)
-        self.result.journal_seconds += time.perf_counter() - start
-
     def _wait_for_rate(self) -> None:
         if not self.per_second:
             return
@@ -155,11 +162,14 @@ class Sender:
             self.sleep(self._next_at - now)
         self._next_at = max(now, self._next_at) + 1 / self.per_second
 
-    def _limit_reached(self) -> bool:
+    def _limit_reached(self, lanes: _Lanes,
+                       settle: Callable[[list[tuple[Recipient, bytes, Outcome]]], None]) -> bool:
         if not self.daily_limit:
             return False
         if self._sent_today is None:  # counted once; then this run's messages are added as they go out
             self._sent_today = self.journal.sent_since(time.time() - DAY)
+        if self._sent_today + lanes.busy >= self.daily_limit:  # those on their way may yet count: wait for them
+            settle(lanes.wait())
         return self._sent_today >= self.daily_limit
 
 
@@ -187,3 +197,90 @@ def mark_test(data: bytes) -> bytes:
             lines[number] = b"Subject: [TEST] " + line[len(b"subject:"):].lstrip()
             break
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+class _Lanes:
+    """The send's connections, each with a thread of its own that carries one message at a time.
+
+    `hand` gives a message to a free connection (waiting for one when all are busy) and returns the
+    outcomes that have come back meanwhile; `wait` returns the rest once every connection is idle;
+    `close` ends the threads after their current message and returns what came back. A failure in a
+    connection's thread (the server lost for good, the journal unwritable) is raised in the sending
+    thread at its next `hand` or `wait`. A single connection is used in the sending thread itself:
+    handing each message to another thread and back would only add two thread switches to it.
+    """
+
+    def __init__(self, connections: Sequence[Connection],
+                 deliver: Callable[[Connection, Recipient, bytes], Outcome]) -> None:
+        self.deliver = deliver
+        self.only = connections[0] if len(connections) == 1 else None
+        self.todo: queue.SimpleQueue[tuple[Recipient, bytes, bool] | None] = queue.SimpleQueue()
+        self.back: queue.SimpleQueue[tuple[Recipient, bytes, Outcome] | BaseException] = queue.SimpleQueue()
+        self.ready: list[tuple[Recipient, bytes, Outcome]] = []  # back, not yet returned
+        self.busy = 0  # messages handed out and not back
+        self.failure: BaseException | None = None
+        self.threads = [] if self.only is not None else [
+            threading.Thread(target=self._carry, args=(connection,), daemon=True, name=f"pressctl-send-{number}")
+            for number, connection in enumerate(connections, start=1)]
+        for thread in self.threads:
+            thread.start()
+
+    def _one(self, connection: Connection, recipient: Recipient, data: bytes, again: bool) -> Outcome:
+        outcome = self.deliver(connection, recipient, data)
+        if again and outcome.state == "deferred" and connection.smtp is None:
+            outcome = self.deliver(connection, recipient, data)  # it dropped: once more on a new one
+        return outcome
+
+    def _carry(self, connection: Connection) -> None:
+        while (item := self.todo.get()) is not None:
+            recipient, data, again = item
+            try:
+                outcome = self._one(connection, recipient, data, again)
+            except BaseException as err:  # handed to the sending thread, which raises it
+                self.back.put(err)
+                return
+            self.back.put((recipient, data, outcome))
+
+    def _collect(self, *, block: bool) -> None:
+        """What has come back; with `block`, at least one of those on their way."""
+        while self.busy:
+            try:
+                item = self.back.get(block=block)
+            except queue.Empty:
+                return
+            block = False
+            self.busy -= 1
+            if isinstance(item, BaseException):
+                self.failure = self.failure or item
+            else:
+                self.ready.append(item)
+
+    def _returned(self) -> list[tuple[Recipient, bytes, Outcome]]:
+        if self.failure is not None:
+            raise self.failure
+        ready, self.ready = self.ready, []
+        return ready
+
+    def hand(self, recipient: Recipient, data: bytes, *, again: bool) -> list[tuple[Recipient, bytes, Outcome]]:
+        """`again`: when the connection turns out to have dropped, try once more on a new one."""
+        if self.only is not None:
+            return [(recipient, data, self._one(self.only, recipient, data, again))]
+        self._collect(block=self.busy >= len(self.threads))
+        ready = self._returned()
+        self.todo.put((recipient, data, again))
+        self.busy += 1
+        return ready
+
+    def wait(self) -> list[tuple[Recipient, bytes, Outcome]]:
+        while self.busy and self.failure is None:
+            self._collect(block=True)
+        return self._returned()
+
+    def close(self) -> list[tuple[Recipient, bytes, Outcome]]:
+        for _ in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
+            thread.join()
+        self._collect(block=False)
+        ready, self.ready = self.ready, []
+        return ready

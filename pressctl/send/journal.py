@@ -13,8 +13,13 @@ survives the process being killed at any moment, though not a power cut. At the 
   has not restarted since it was written (same boot id): only then is the missing start mark
   proof. After a restart (or where no boot id exists) every `sending` row is `unconfirmed`.
 
-So a kill leaves at most one message unconfirmed, a power cut at most one batch, and neither ever
-sends a message twice. One fsync per message would cost as much as the whole SMTP transaction.
+So a kill leaves at most one message unconfirmed per connection (the one whose answer it was
+waiting for), a power cut at most one batch, and neither ever sends a message twice. One fsync per
+message would cost as much as the whole SMTP transaction.
+
+With several connections (`smtp.connections`), their threads share this one journal: each write is
+one transaction under a lock, and the batch marks are written by the thread that hands the messages
+out, before it hands out any of them.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -87,9 +93,10 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.boot = boot_id()
+        self._lock = threading.Lock()  # one transaction at a time, whichever connection's thread asks
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         except OSError as err:
             raise UsageError(f"cannot make the send journal: {err.strerror or err}", path=str(path)) from None
         except sqlite3.Error as err:
@@ -131,21 +138,22 @@ class Journal:
 
     @contextlib.contextmanager
     def _transaction(self, *, durable: bool = False) -> Iterator[None]:
-        if durable:
-            self.db.execute("PRAGMA synchronous=FULL")
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        with self._lock:
             if durable:
-                self.db.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as err:
-            # A full disk or a read-only file: stop, with the journal as it was at its last commit.
-            raise JournalError(f"cannot write the send journal: {err}", path=str(self.path)) from None
+                self.db.execute("PRAGMA synchronous=FULL")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+                self.db.execute("COMMIT")
+                if durable:
+                    self.db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as err:
+                # A full disk or a read-only file: stop, with the journal as it was at its last commit.
+                raise JournalError(f"cannot write the send journal: {err}", path=str(self.path)) from None
 
     @contextlib.contextmanager
     def lock(self, release: str) -> Iterator[None]:
@@ -180,7 +188,8 @@ class Journal:
 
     def rows(self, release: str) -> dict[str, Row]:
         query = "SELECT address, contact, envelope, state, reply, version, updated FROM messages WHERE release=?"
-        return {row[0]: Row(*row) for row in self.db.execute(query, (release,))}
+        with self._lock:
+            return {row[0]: Row(*row) for row in self.db.execute(query, (release,))}
 
     def add(self, release: str, recipients: Iterable[tuple[str, str, str]]) -> None:
         """(address, contact, envelope) of this run's recipients: new ones as `pending`."""
@@ -209,11 +218,16 @@ class Journal:
                 [(version, self.boot, now, release, address) for address in addresses])
 
     def start(self, release: str, address: str) -> None:
-        """Just before DATA: from here on a crash leaves this message `unconfirmed`."""
+        """Just before DATA: from here on a crash leaves this message `unconfirmed`. Only a message
+        marked `sending` starts: one that a stopping send has put back (`unreserve`) while a
+        connection's thread was still on its way to DATA is refused, and so never sent."""
         now = time.time()
         with self._transaction():
-            self.db.execute("UPDATE messages SET data_at=?, attempts=attempts+1, updated=? WHERE release=? "
-                            "AND address=?", (now, now, release, address))
+            started = self.db.execute("UPDATE messages SET data_at=?, attempts=attempts+1, updated=? WHERE release=? "
+                                      "AND address=? AND state='sending'", (now, now, release, address)).rowcount
+        if not started:
+            raise JournalError(f"{address} is no longer marked as on its way (the send is stopping): not sent",
+                               path=str(self.path))
 
     def finish(self, release: str, address: str, state: str, reply: str) -> None:
         with self._transaction():
@@ -228,10 +242,12 @@ class Journal:
 
     def sent_since(self, since: float) -> int:
         """Messages handed to the server since `since`, over all releases (for `daily_limit`)."""
-        return int(self.db.execute("SELECT count(*) FROM messages WHERE data_at >= ? AND state IN "
-                                   "('sent','sending','unconfirmed')", (since,)).fetchone()[0])
+        with self._lock:
+            return int(self.db.execute("SELECT count(*) FROM messages WHERE data_at >= ? AND state IN "
+                                       "('sent','sending','unconfirmed')", (since,)).fetchone()[0])
 
     def counts(self, release: str) -> dict[str, int]:
-        found = dict(self.db.execute("SELECT state, count(*) FROM messages WHERE release=? GROUP BY state",
-                                     (release,)).fetchall())
+        with self._lock:
+            found = dict(self.db.execute("SELECT state, count(*) FROM messages WHERE release=? GROUP BY state",
+                                         (release,)).fetchall())
         return {state: found.get(state, 0) for state in STATES}

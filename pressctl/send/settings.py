@@ -18,7 +18,8 @@ from pressctl.suggest import did_you_mean
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 KEYS = ("host", "port", "security", "username", "password_env", "password_command", "rate", "daily_limit",
-        "ca_file", "timeout", "retries", "retry_wait")
+        "ca_file", "timeout", "retries", "retry_wait", "connections")
+MAX_CONNECTIONS = 10  # more than a mail server takes kindly from one sender
 # Keys that would hold the secret itself; the file lives in git, so none of them is accepted.
 SECRET_KEYS = ("password", "pass", "passwd", "secret", "token")
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour)\s*")
@@ -48,6 +49,7 @@ class SmtpSettings:
     timeout: float = 60.0  # seconds to wait for the server at any step
     retries: int = 3  # extra rounds for messages deferred by a 4xx or a dropped connection
     retry_wait: float = 30.0  # seconds before the first retry round; doubled for each further round
+    connections: int = 1  # SMTP connections used at once, each one transaction at a time
     path: str = "pressctl.toml"
     line: int | None = None  # of `[smtp]`, for messages about the table as a whole
 
@@ -141,9 +143,13 @@ def smtp_settings(config: Config) -> SmtpSettings:
     timeout = seconds("timeout", 60.0)
     if timeout <= 0:
         raise fail("timeout", "`smtp.timeout` must be more than 0 seconds")
+    connections = whole("connections", 1, 1) or 1
+    if connections > MAX_CONNECTIONS:
+        raise fail("connections", f"`smtp.connections` is {connections}; at most {MAX_CONNECTIONS} connections are "
+                                  "opened to one server", hint="most servers take 2 to 5 at once from one sender")
     return SmtpSettings(host, port, security, username, password_env, password_command, per_second,
                         whole("daily_limit", None, 1), ca_file, timeout, whole("retries", 3, 0) or 0,
-                        seconds("retry_wait", 30.0), path, header)
+                        seconds("retry_wait", 30.0), connections, path, header)
 
 
 def password(settings: SmtpSettings) -> str | None:
@@ -206,4 +212,6 @@ def describe_rate(settings: SmtpSettings) -> str:
         parts.append(f"{per_minute:g}/minute" if per_minute < 60 else f"{settings.per_second:g}/second")
     if settings.daily_limit:
         parts.append(f"at most {settings.daily_limit} a day")
+    if settings.connections > 1:
+        parts.append(f"{settings.connections} connections at once")
     return ", ".join(parts)
