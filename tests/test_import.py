@@ -520,3 +520,28 @@ def test_any_text_is_written_as_a_scalar_both_yaml_readers_read_back(value: str)
     written = scalar(value)
     assert parse_fast(SourceText(f"key: {written}\n"))["key"] == value
     assert yaml.safe_load(f"key: {written}\n")["key"] == value  # PyYAML locates findings in the same text
+
+
+def test_a_later_row_unsubscribing_an_earlier_one_marks_it_wherever_its_text_stands(tmp_path: Path, runner,
+                                                                                     monkeypatch) -> None:
+    """The new contacts' text is joined a batch at a time: a mark for a contact in an earlier batch, or
+    in the one still open, changes only that contact."""
+    from pressctl.imports.merge import READ_BACK_BATCH
+
+    monkeypatch.chdir(tmp_path)
+    Path("contacts.yaml").write_text("version: 1\ncontacts: []\n", encoding="utf-8")
+    count = READ_BACK_BATCH + 20
+    rows = [["Full name", "Mail", "Gone"]]
+    rows += [[f"Person {n}", f"p{n}@example.org", ""] for n in range(count)]
+    rows += [["Person 3", "p3@example.org", "yes"], [f"Person {count - 2}", f"p{count - 2}@example.org", "yes"]]
+    Path("u.csv").write_bytes(_csv(rows))
+    result = runner.invoke(app, ["contacts", "import", "u.csv", "--map", "Full name=name,Mail=email,Gone=unsubscribed",
+                                 "--list", "press-eu", *CONSENT])
+    assert result.exit_code == 0, result.output
+    assert "unsubscribes `person-3`, added from an earlier row" in result.output
+    book = open_book(Path("contacts.yaml"))
+    assert [c.id for c in book.contacts] == [f"person-{n}" for n in range(count)]
+    gone = {c.id for c in book.contacts if c.is_unsubscribed}
+    assert gone == {"person-3", f"person-{count - 2}"}
+    assert all(c.lists == () for c in book.contacts if c.id in gone)
+    assert all(c.lists == ("press-eu",) and c.consent is not None for c in book.contacts if c.id not in gone)

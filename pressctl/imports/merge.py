@@ -8,11 +8,13 @@ anything is written.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.addresses import mail_address
@@ -31,6 +33,7 @@ SKIP_SUPPRESSED = "asked to be forgotten (suppressed)"
 SKIP_DUPLICATE = "same person as an earlier row"
 SKIP_MATCHED = "already in the book"
 SKIP_BAD = "left out with --skip-bad"
+READ_BACK_BATCH = 500  # new contacts parsed back together: one parse each, few held at a time
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Plan:
     """What the import will do, before it is written."""
 
     text: str  # the book's new text
-    added: list[tuple[Record, str]] = field(default_factory=list)  # (record, new id)
+    added: list[tuple[str, str]] = field(default_factory=list)  # (FILE:ROW, new id)
     updated: dict[str, list[str]] = field(default_factory=dict)  # contact id -> keys it gained
     unsubscribed: list[str] = field(default_factory=list)  # contact ids newly marked
     conflicts: list[str] = field(default_factory=list)  # "FILE:ROW: id: key: book has X, file has Y"
@@ -99,20 +102,20 @@ class Merger:
         self.region = options.region or book.default_region
         self.phone_style = book.phone_format
 
-    def plan(self, records: list[Record]) -> Plan:
+    def plan(self, records: Iterable[Record]) -> Plan:
+        """Each record resolved, matched and (when new) written as it comes, so that a large file is
+        held as the text it adds, not as lists of rows. With a bad row and no --skip-bad, the rest is
+        still resolved (every bad row is listed) but nothing more is written."""
         plan = Plan(self.text)
-        people = [self.resolve(r, plan) for r in records]
-        if plan.bad and not self.options.skip_bad:
-            return plan
-        appended: list[str] = []
+        appended = _Appended(self.style.newline if self.style.blank_between else "")
         edits: dict[int, list[tuple[str, str]]] = {}  # contact index -> (key, yaml value text)
         seen_addresses: dict[str, str] = {}
         seen_numbers: dict[str, str] = {}
-        for person in people:
+        for record in records:
+            person = self.resolve(record, plan)
             if person is None:
                 plan.skipped[SKIP_BAD] += 1
                 continue
-            record = person.record
             hashes = {suppression_hash(person.email_key)} if person.email_key else set()
             hashes |= {suppression_hash(e164) for _, _, e164 in person.phones}
             if hashes & self.suppressed:
@@ -131,19 +134,24 @@ class Merger:
                 if record.unsubscribed:
                     plan.warnings.append(f"{record.where}: unsubscribes `{earlier}`, added from an earlier row; "
                                          "it is kept unsubscribed")
-                    appended = [_mark_unsubscribed(block, earlier, record.unsubscribed) for block in appended]
+                    appended.mark_unsubscribed(earlier, record.unsubscribed)
                 continue
             new_id = self.new_id(record)
-            block = self.new_contact(new_id, person, plan)
-            if block is None:
+            values = self.new_contact(new_id, person, plan)
+            if values is None:
                 continue
-            appended.append(block)
-            plan.added.append((record, new_id))
+            plan.added.append((record.where, new_id))
             if person.email_key:
                 seen_addresses[person.email_key] = new_id
             for _, _, e164 in person.phones:
                 seen_numbers[e164] = new_id
-        plan.text = self.write(appended, edits)
+            if plan.bad and not self.options.skip_bad:
+                continue  # nothing will be written: only the bad rows are still looked for
+            appended.add(new_id, contact_text(values, self.style), values, record.where)
+        if plan.bad and not self.options.skip_bad:
+            return plan
+        appended.flush()
+        plan.text = self.write(appended.chunks, edits)
         return plan
 
     def resolve(self, record: Record, plan: Plan) -> _Person | None:
@@ -207,13 +215,12 @@ class Merger:
         else:
             plan.skipped[SKIP_MATCHED] += 1
 
-    def consent(self, record: Record) -> dict[str, str]:
+    def consent(self, record: Record) -> dict[str, object]:
         basis = self.options.consent_basis or record.consent_basis
         source = self.options.consent_source or record.consent_source
         if not basis or not source:
             return {}
-        when = record.consent_date or self.options.today
-        return {"basis": basis, "source": source, "date": when.isoformat()}
+        return {"basis": basis, "source": source, "date": record.consent_date or self.options.today}
 
     def new_id(self, record: Record) -> str:
         if record.ref and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", record.ref) and record.ref not in self.ids:
@@ -227,7 +234,8 @@ class Merger:
         self.ids.add(candidate)
         return candidate
 
-    def new_contact(self, new_id: str, person: _Person, plan: Plan) -> str | None:
+    def new_contact(self, new_id: str, person: _Person, plan: Plan) -> dict[str, object] | None:
+        """The new contact's keys and values, as the book will read them back (None for a bad row)."""
         record = person.record
         name = record.display_name or person.email
         lists = () if record.unsubscribed else tuple(dict.fromkeys((*record.lists, *self.options.lists)))
@@ -236,28 +244,30 @@ class Merger:
             plan.bad.append(f"{record.where}: lists: a new contact on {', '.join(lists)} needs a consent record; "
                             "pass --consent-basis and --consent-source (or import without --list)")
             return None
-        entries: list[tuple[str, object]] = [("id", new_id), ("name", name)]
+        values: dict[str, object] = {"id": new_id, "name": name}
         if record.given_name and record.family_name:
-            entries += [("given_name", record.given_name), ("family_name", record.family_name)]
-        entries += [(k, v) for k, v in (("role", record.role), ("organisation", record.organisation),
-                                        ("email", person.email)) if v]
+            values["given_name"], values["family_name"] = record.given_name, record.family_name
+        for key, value in (("role", record.role), ("organisation", record.organisation), ("email", person.email)):
+            if value:
+                values[key] = value
         if person.phones:
-            entries.append(("phones", [{"number": written, "type": phone.type or "", "label": phone.label or ""}
-                                       for phone, written, _ in person.phones]))
+            values["phones"] = [_phone_entry(written, phone) for phone, written, _ in person.phones]
         if self.options.region and any(not p.number.lstrip().startswith("+") for p, _, _ in person.phones):
-            entries.append(("region", self.options.region))
-        entries += [(k, v) for k, v in (("languages", record.languages), ("timezone", record.timezone)) if v]
+            values["region"] = self.options.region
+        if record.languages:
+            values["languages"] = list(record.languages)
+        if record.timezone:
+            values["timezone"] = record.timezone
         if lists:
-            entries += [("lists", lists), ("consent", consent)]
+            values["lists"], values["consent"] = list(lists), consent
         if record.unsubscribed:
-            entries.append(("unsubscribed", record.unsubscribed.isoformat()))
+            values["unsubscribed"] = record.unsubscribed
         if record.notes:
-            entries.append(("notes", record.notes))
-        block = contact_text(entries, self.style)
-        _reads_back(block, entries, record)
-        return block
+            values["notes"] = record.notes
+        return values
 
     def write(self, appended: list[str], edits: dict[int, list[tuple[str, str]]]) -> str:
+        """The book's text with the edits made and the new text (`appended`, in pieces) added."""
         text = self.text
         nl = self.style.newline
         if any(edits.values()):
@@ -278,43 +288,102 @@ class Merger:
         if not appended:
             return text
         joiner = nl if self.style.blank_between else ""
-        block = joiner.join(appended)
         if not self.book.contacts:
-            return _into_empty(text, block, nl)
-        items = cut_list(text, "contacts")
-        assert items is not None
-        end = _content_end(text, items[-2], items[-1])
-        before = text[:end]
-        if not before.endswith(("\n", "\r")):
-            before += nl
-        return before + joiner + block + text[end:]
+            before, after = _around_empty(text, nl)
+            parts = [before, appended[0]]
+        else:
+            items = cut_list(text, "contacts")
+            assert items is not None
+            end = _content_end(text, items[-2], items[-1])
+            before, after = text[:end], text[end:]
+            if not before.endswith(("\n", "\r")):
+                before += nl
+            parts = [before, joiner, appended[0]]
+        for block in appended[1:]:
+            parts += (joiner, block)
+        parts.append(after)
+        return "".join(parts)  # one copy of a large text, not one for each piece added
 
 
-def _reads_back(block: str, entries: list[tuple[str, object]], record: Record) -> None:
-    """The text written for a contact must parse to exactly the values meant (a check of the YAML writer)."""
+class _Appended:
+    """The new contacts' text, joined and read back a batch at a time: memory holds a few large pieces
+    of text rather than a string for every contact, and each batch is parsed once."""
+
+    def __init__(self, joiner: str) -> None:
+        self.joiner = joiner  # between two contacts: a blank line, or nothing
+        self.chunks: list[str] = []
+        self.starts: list[list[int]] = []  # where each contact starts in its chunk
+        self.place: dict[str, tuple[int, int]] = {}  # id -> (chunk, contact in it)
+        self.batch: list[tuple[str, dict[str, object], str]] = []  # (text, values, FILE:ROW) to read back
+        self.batch_ids: list[str] = []
+
+    def add(self, new_id: str, text: str, values: dict[str, object], where: str) -> None:
+        self.batch.append((text, values, where))
+        self.batch_ids.append(new_id)
+        if len(self.batch) == READ_BACK_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        _reads_back(self.batch)
+        texts = [text for text, _, _ in self.batch]
+        starts = [0, *itertools.accumulate(len(text) + len(self.joiner) for text in texts[:-1])]
+        for n, new_id in enumerate(self.batch_ids):
+            self.place[new_id] = (len(self.chunks), n)
+        self.chunks.append(self.joiner.join(texts))
+        self.starts.append(starts)
+        self.batch, self.batch_ids = [], []
+
+    def mark_unsubscribed(self, new_id: str, when: date) -> None:
+        """A later row unsubscribes a contact added from an earlier one (after it was read back)."""
+        if new_id in self.batch_ids:
+            self.flush()
+        if new_id not in self.place:  # not written: a bad row stopped the writing
+            return
+        chunk, n = self.place[new_id]
+        text, starts = self.chunks[chunk], self.starts[chunk]
+        start = starts[n]
+        end = starts[n + 1] - len(self.joiner) if n + 1 < len(starts) else len(text)
+        marked = _mark_unsubscribed(text[start:end], new_id, when)
+        self.chunks[chunk] = text[:start] + marked + text[end:]
+        for later in range(n + 1, len(starts)):
+            starts[later] += len(marked) - (end - start)
+
+
+def _phone_entry(written: str, phone: PhoneIn) -> dict[str, str]:
+    entry = {"number": written}
+    if phone.type:
+        entry["type"] = phone.type
+    if phone.label:
+        entry["label"] = phone.label
+    return entry
+
+
+def _reads_back(batch: list[tuple[str, dict[str, object], str]]) -> None:
+    """The text written for each contact must parse to exactly the values meant (a check of the YAML
+    writer), read back a batch at a time: one parse for many contacts, and a wrong one named by its row."""
     from pressctl.errors import InputError
     from pressctl.yamlsource import SourceText, YamlSyntaxError, parse_fast
 
+    if not batch:
+        return
     try:
-        parsed = parse_fast(SourceText(block))
+        parsed = parse_fast(SourceText("".join(text for text, _, _ in batch)))
     except YamlSyntaxError:
         parsed = None
-    if parsed != [{key: _as_read(key, value) for key, value in entries}]:
-        raise InputError(f"{record.where}: the contact would not read back as written; nothing was written "
-                         "(please report this)")
-
-
-def _as_read(key: str, value: object) -> object:
-    """A value as YAML reads the text contact_text() writes for it."""
-    if key == "unsubscribed":
-        return date.fromisoformat(str(value))
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, list):
-        return [{k: v for k, v in phone.items() if v} for phone in value]
-    if isinstance(value, dict):
-        return {k: date.fromisoformat(v) if k == "date" else v for k, v in value.items() if v}
-    return value
+    if parsed == [values for _, values, _ in batch]:
+        return
+    for text, values, where in batch:
+        try:
+            alone = parse_fast(SourceText(text))
+        except YamlSyntaxError:
+            alone = None
+        if alone != [values]:
+            raise InputError(f"{where}: the contact would not read back as written; nothing was written "
+                             "(please report this)")
+    raise InputError(f"{batch[0][2]}: the contacts from here on would not read back as written; nothing was "
+                     "written (please report this)")
 
 
 def raise_unwritable() -> None:
@@ -357,18 +426,19 @@ def _mark_unsubscribed(block: str, contact_id: str, when: date) -> str:
     return block + f"{indent}unsubscribed: {when.isoformat()}{nl}"
 
 
-def _into_empty(text: str, block: str, nl: str) -> str:
+def _around_empty(text: str, nl: str) -> tuple[str, str]:
+    """The text before and after the contacts that go into a book without any."""
     head = re.search(r"(?m)^contacts:[ \t]*(\[[ \t]*\])?[ \t]*(#.*)?$", text)
     if head is None:
         prefix = text if not text or text.endswith(("\n", "\r")) else text + nl
         if not prefix.strip():
             prefix = f"version: 1{nl}"
-        return f"{prefix}contacts:{nl}{block}"
-    return text[:head.start()] + "contacts:" + nl + block + text[head.end():].lstrip("\r\n")
+        return f"{prefix}contacts:{nl}", ""
+    return text[:head.start()] + "contacts:" + nl, text[head.end():].lstrip("\r\n")
 
 
-def _consent_text(consent: dict[str, str]) -> str:
-    return "{" + ", ".join(f"{k}: {v if k == 'date' else scalar(v)}" for k, v in consent.items()) + "}"
+def _consent_text(consent: dict[str, object]) -> str:
+    return "{" + ", ".join(f"{k}: {v if k == 'date' else scalar(str(v))}" for k, v in consent.items()) + "}"
 
 
 @lru_cache(maxsize=1)
@@ -398,16 +468,45 @@ def _canonical(number: str, region: str | None, style: str) -> tuple[str, str] |
 
 
 def _international(e164: str, extension: str | None) -> str:
-    import phonenumbers
+    """phonenumbers' INTERNATIONAL format of a valid number, from its E.164 digits: the first of the
+    country's formats whose leading digits and pattern fit the national number, as format_number
+    chooses it, with each country's formats compiled once (format_number finds and compiles them
+    again for every number, most of an import's time per number)."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
     digits = e164[1:]
-    length = next(n for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
-    national = digits[length:]
-    zeros = len(national) - len(national.lstrip("0"))
-    number = phonenumbers.PhoneNumber(country_code=int(digits[:length]), national_number=int(national),
-                                      italian_leading_zero=True if zeros else None,
-                                      number_of_leading_zeros=zeros if zeros > 1 else None, extension=extension)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    length = next(n for n in (1, 2, 3) if int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE)
+    country, national = int(digits[:length]), digits[length:]
+    formats, extension_prefix = _number_formats(country)
+    for leading, whole, pattern, rule in formats:
+        if (leading is None or leading(national)) and whole(national):
+            national = pattern.sub(rule, national)
+            break
+    written = f"+{country} {national}"
+    return written + extension_prefix + extension if extension else written
+
+
+_NumberFormat = tuple[Callable[[str], object] | None, Callable[[str], object], re.Pattern[str], str]
+
+
+@cache
+def _number_formats(country: int) -> tuple[list[_NumberFormat], str]:
+    """A country's international number formats, compiled (leading digits: the last, most detailed
+    pattern, matched at the start; the pattern, matched whole), and its extension prefix."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    region = phonenumbers.region_code_for_country_code(country)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country, region.upper())
+    assert metadata is not None  # the country code is one phonenumbers knows
+    available = metadata.intl_number_format or metadata.number_format
+    formats: list[_NumberFormat] = []
+    for number_format in available:
+        leading, pattern = number_format.leading_digits_pattern, re.compile(str(number_format.pattern))
+        formats.append((re.compile(leading[-1]).match if leading else None, pattern.fullmatch, pattern,
+                        str(number_format.format)))
+    prefix = metadata.preferred_extn_prefix
+    return formats, " ext. " if prefix is None else prefix
 
 
 def slug(name: str) -> str:
