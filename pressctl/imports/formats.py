@@ -364,6 +364,9 @@ class RowMapper:
     def unknown_columns(self) -> list[str]:
         return [c for c in self.header if c.strip() and not self.fmt.knows(c)]
 
+    def row_record(self, row: tuple[int, Sequence[str]]) -> Record:
+        return self.record(*row)
+
     def record(self, number: int, cells: Sequence[str]) -> Record:
         if self.fmt.defused:
             cells = [undefuse(cell) if cell[:1] == "'" else cell for cell in cells]

@@ -7,7 +7,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,20 @@ MAX_CELL = 1 << 20  # characters: a cell larger than a megabyte is not a contact
 
 @dataclass
 class Source:
-    """One file being read: its format and what the reader noticed in its header now, its records as
-    they are read (an iterator, so that a large file is never held as a list of rows)."""
+    """One file being read: its format and what the reader noticed in its header now; its rows as they
+    are read (an iterator, so that a large file is never held as a list of rows), each made a Record
+    by `to_record` (a CSV row's cells are mapped where the row is prepared, see imports.prepare)."""
 
     path: str
     format: str
-    records: Iterable[Record] = ()
+    rows: Iterable[Any] = ()
     warnings: list[str] = field(default_factory=list)
+    to_record: Callable[[Any], Record] = field(default=lambda record: record)
+    size: int = 0  # bytes
+
+    @property
+    def records(self) -> Iterator[Record]:
+        return map(self.to_record, self.rows)
 
 
 def encoding_of(path: Path, named: str | None) -> str:
@@ -79,7 +86,9 @@ def read_source(path: Path, *, fmt: str | None = None, mapping: str | None = Non
     except BaseException:
         handle.close()
         raise
-    source.records = _csv_records(handle, reader, mapper, chosen, display)
+    source.rows = _csv_rows(handle, reader, chosen, display)
+    source.to_record = mapper.row_record
+    source.size = path.stat().st_size
     return source
 
 
@@ -133,14 +142,14 @@ def _csv_source(handle: io.TextIOBase, display: str, kind: str, mapping: str | N
     return source, reader, mapper
 
 
-def _csv_records(handle: io.TextIOBase, reader: Any, mapper: formats.RowMapper, encoding: str,
-                 display: str) -> Iterator[Record]:
-    """The rows after the header, each mapped as it is read; the file is closed when they end."""
+def _csv_rows(handle: io.TextIOBase, reader: Any, encoding: str, display: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header with their numbers, read as they are asked for; the file is closed
+    when they end."""
     with handle:
         try:
             for number, cells in enumerate(reader, start=2):
                 if any(cell.strip() for cell in cells):
-                    yield mapper.record(number, cells)
+                    yield number, cells
         except csv.Error as err:
             raise InputError(f"row {reader.line_num}: {err}", path=display) from None
         except UnicodeDecodeError as err:  # met as the reader reads on: name the line it had reached

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,6 +15,7 @@ from pressctl.contacts.model import ContactBook
 from pressctl.errors import InputError, UsageError
 from pressctl.findings import Finding
 from pressctl.imports.merge import CONSENT_BASES, Merger, Options, Plan
+from pressctl.imports.prepare import PARALLEL_BYTES, prepare_all
 from pressctl.imports.read import read_source
 from pressctl.imports.record import Record
 from pressctl.yamlsource import SourceText, parse_fast
@@ -47,13 +48,16 @@ def import_contacts(book_path: Path, files: list[Path], *, fmt: str | None = Non
     # Every file's header is read and recognised before any row, so a wrong file stops the import at once;
     # the rows are then read, mapped and merged one at a time.
     sources = [read_source(path, fmt=fmt, mapping=mapping, encoding=encoding) for path in files]
-    records: list[Iterable[Record]] = [source.records for source in sources]
-    records += [_unsubscribe_list(path, encoding, options.today) for path in unsubscribes or []]
+    merger = Merger(text, book, data, options)
+    people = [prepare_all(source.rows, source.to_record, merger.rules, parallel=source.size >= PARALLEL_BYTES)
+              for source in sources]
+    people += [prepare_all(_unsubscribe_list(path, encoding, options.today), _same, merger.rules, parallel=False)
+               for path in unsubscribes or []]
     result_formats = [f"{source.path} ({source.format})" for source in sources]
     result_formats += [f"{path} (unsubscribes)" for path in unsubscribes or []]
-    plan = Merger(text, book, data, options).plan(itertools.chain.from_iterable(records))
+    plan = merger.plan(itertools.chain.from_iterable(people))
     plan.warnings[:0] = [warning for source in sources for warning in source.warnings]
-    del sources, records
+    del sources, people, merger
     result = ImportResult(str(book_path), plan, result_formats)
     if plan.bad and not options.skip_bad:
         return result
@@ -61,6 +65,7 @@ def import_contacts(book_path: Path, files: list[Path], *, fmt: str | None = Non
         return result
     old = _contacts_of(data)
     del data, book  # before the check forks its workers: they need none of it
+    _release_freed_memory()
     checked = _check(book_path, plan)
     _verify(book_path, old, plan, checked)
     rows = dict((new_id, where) for where, new_id in plan.added)
@@ -104,9 +109,26 @@ def _unsubscribe_list(path: Path, encoding: str | None, today: date) -> Iterator
             yield Record(str(path), number, email=line.strip(), unsubscribed=today)
 
 
+def _same(record: Record) -> Record:
+    return record
+
+
 def _contacts_of(data: object) -> list[object]:
     contacts = data.get("contacts") if isinstance(data, dict) else None
     return contacts if isinstance(contacts, list) else []
+
+
+def _release_freed_memory() -> None:
+    """Give the memory the merge has freed back to the system (glibc keeps it for reuse). The check's
+    forked workers would otherwise each write into those pages, and each hold a copy of them."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; musl has none
+        if trim is not None:
+            trim(0)
 
 
 def _check(path: Path, plan: Plan) -> BookCheck:
