@@ -86,7 +86,8 @@ class Merger:
                 if number:
                     self.by_number.setdefault(number, contact)
         self.rules = Rules(options.region or book.default_region, book.phone_format, self.style, options.lists,
-                           options.consent_basis, options.consent_source, options.region, options.today)
+                           options.consent_basis, options.consent_source, options.region, options.today,
+                           frozenset(self.by_address) | frozenset(self.by_number))
 
     def plan(self, people: Iterable[Prepared]) -> Plan:
         """The prepared rows matched against the book and the rows before them, in order; the new ones
@@ -100,41 +101,40 @@ class Merger:
         seen_numbers: dict[str, str] = {}
         id_line = f"{self.style.item_indent}- id: "
         for person in people:
-            record = person.record
+            where = person.where
             if person.problems:
-                plan.bad += [f"{record.where}: {column}: {message}" for column, message in person.problems]
+                plan.bad += [f"{where}: {column}: {message}" for column, message in person.problems]
                 plan.skipped[SKIP_BAD] += 1
                 continue
             hashes = {suppression_hash(person.email_key)} if person.email_key else set()
-            hashes |= {suppression_hash(number) for _, _, number in person.phones}
+            hashes |= {suppression_hash(number) for number in person.numbers}
             if hashes & self.suppressed:
                 plan.skipped[SKIP_SUPPRESSED] += 1
                 continue
-            match = self.by_address.get(person.email_key) if person.email_key else None
-            if match is None:
-                match = next((self.by_number[e] for _, _, e in person.phones if e in self.by_number), None)
-            if match is not None:
-                self.matched(match, person, plan, edits)
+            if person.record is not None:  # it matches a contact of the book (see prepare)
+                match = self.by_address.get(person.email_key) if person.email_key else None
+                match = match or next(self.by_number[e] for e in person.numbers if e in self.by_number)
+                self.matched(match, person.record, person.email, plan, edits)
                 continue
             earlier = seen_addresses.get(person.email_key) if person.email_key else None
-            earlier = earlier or next((seen_numbers[e] for _, _, e in person.phones if e in seen_numbers), None)
+            earlier = earlier or next((seen_numbers[e] for e in person.numbers if e in seen_numbers), None)
             if earlier is not None:
                 plan.skipped[SKIP_DUPLICATE] += 1
-                if record.unsubscribed:
-                    plan.warnings.append(f"{record.where}: unsubscribes `{earlier}`, added from an earlier row; "
+                if person.unsubscribed:
+                    plan.warnings.append(f"{where}: unsubscribes `{earlier}`, added from an earlier row; "
                                          "it is kept unsubscribed")
-                    appended.mark_unsubscribed(earlier, record.unsubscribed)
+                    appended.mark_unsubscribed(earlier, person.unsubscribed)
                 continue
-            new_id = self.new_id(record, person.id_base)
+            new_id = self.new_id(person.ref, person.id_base)
             if person.unconsented:
-                plan.bad.append(f"{record.where}: lists: a new contact on {', '.join(person.unconsented)} needs a "
+                plan.bad.append(f"{where}: lists: a new contact on {', '.join(person.unconsented)} needs a "
                                 "consent record; pass --consent-basis and --consent-source (or import without "
                                 "--list)")
                 continue
-            plan.added.append((record.where, new_id))
+            plan.added.append((where, new_id))
             if person.email_key:
                 seen_addresses[person.email_key] = new_id
-            for _, _, number in person.phones:
+            for number in person.numbers:
                 seen_numbers[number] = new_id
             if plan.bad and not self.options.skip_bad:
                 continue  # nothing will be written: only the bad rows are still looked for
@@ -145,8 +145,8 @@ class Merger:
         plan.text = self.write(appended.chunks, edits)
         return plan
 
-    def matched(self, contact: Contact, person: Prepared, plan: Plan, edits: dict[int, list[tuple[str, str]]]) -> None:
-        record = person.record
+    def matched(self, contact: Contact, record: Record, email: str, plan: Plan,
+                edits: dict[int, list[tuple[str, str]]]) -> None:
         changes = edits.setdefault(contact.index, [])
         if record.unsubscribed and not contact.is_unsubscribed and not any(k == "unsubscribed" for k, _ in changes):
             changes.append(("unsubscribed", record.unsubscribed.isoformat()))
@@ -170,7 +170,7 @@ class Merger:
         if self.options.update:
             for key, ours, theirs in (("role", contact.role, record.role),
                                       ("organisation", contact.organisation, record.organisation),
-                                      ("email", contact.email, person.email),
+                                      ("email", contact.email, email),
                                       ("timezone", contact.timezone, record.timezone)):
                 if theirs and not ours:
                     changes.append((key, scalar(theirs)))
@@ -186,10 +186,10 @@ class Merger:
     def consent(self, record: Record) -> dict[str, object]:
         return consent_of(record, self.rules)
 
-    def new_id(self, record: Record, base: str) -> str:
-        if record.ref and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", record.ref) and record.ref not in self.ids:
-            self.ids.add(record.ref)
-            return record.ref
+    def new_id(self, ref: str, base: str) -> str:
+        if ref and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", ref) and ref not in self.ids:
+            self.ids.add(ref)
+            return ref
         candidate, n = base, 1
         while candidate in self.ids:
             n += 1
