@@ -276,15 +276,21 @@ def _international(e164: str, extension: str | None) -> str:
     length = next(n for n in (1, 2, 3) if int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE)
     country, national = int(digits[:length]), digits[length:]
     formats, extension_prefix = _number_formats(country)
-    for leading, whole, pattern, rule in formats:
+    for leading, whole, pattern, rule, template in formats:
         if (leading is None or leading(national)) and whole(national):
-            national = pattern.sub(rule, national)
+            found = pattern.match(national)  # what sub() replaces first
+            if template is not None and found is not None and found.end() == len(national) \
+                    and None not in found.groups():
+                national = template.format(*found.groups())
+            else:
+                national = pattern.sub(rule, national)
             break
     written = f"+{country} {national}"
     return written + extension_prefix + extension if extension else written
 
 
-_NumberFormat = tuple[Callable[[str], object] | None, Callable[[str], object], re.Pattern[str], str]
+# (leading digits test, whole-number test, pattern, rule, the rule as a str.format template or None)
+_NumberFormat = tuple[Callable[[str], object] | None, Callable[[str], object], re.Pattern[str], str, str | None]
 
 
 @cache
@@ -301,10 +307,20 @@ def _number_formats(country: int) -> tuple[list[_NumberFormat], str]:
     formats: list[_NumberFormat] = []
     for number_format in available:
         leading, pattern = number_format.leading_digits_pattern, re.compile(str(number_format.pattern))
-        formats.append((re.compile(leading[-1]).match if leading else None, pattern.fullmatch, pattern,
-                        str(number_format.format)))
+        rule = str(number_format.format)
+        formats.append((re.compile(leading[-1]).match if leading else None, pattern.fullmatch, pattern, rule,
+                        _template(rule, pattern)))
     prefix = metadata.preferred_extn_prefix
     return formats, " ext. " if prefix is None else prefix
+
+
+def _template(rule: str, pattern: re.Pattern[str]) -> str | None:
+    """A format rule such as `\\1 \\2-\\3` as `{0} {1}-{2}`, filled from one match without re's template
+    machinery (a third of the time of a number); None for a rule that is anything but group references
+    and plain characters, or a pattern that could also match nothing (then sub() would replace twice)."""
+    if pattern.match("") is not None or re.search(r"\\(?!\d(?!\d))|[{}]", rule):
+        return None
+    return re.sub(r"\\(\d)", lambda ref: "{" + str(int(ref.group(1)) - 1) + "}", rule)
 
 
 def slug(name: str) -> str:
