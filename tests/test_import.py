@@ -21,7 +21,8 @@ from pressctl.contacts.model import Contact, ContactBook, Phone
 from pressctl.contacts.phones import international
 from pressctl.contacts.suppression import suppression_hash
 from pressctl.export.contacts import export_contacts
-from pressctl.imports.merge import Options, slug
+from pressctl.imports.merge import Options
+from pressctl.imports.prepare import slug
 from pressctl.imports.service import import_contacts
 
 CONSENT = ["--consent-basis", "consent", "--consent-source", "import test"]
@@ -484,7 +485,7 @@ def test_the_books_form_of_a_number_is_what_phonenumbers_makes_of_it() -> None:
     """The import formats numbers from the resolver's E.164 form; it must match a full parse everywhere."""
     import phonenumbers
 
-    from pressctl.imports.merge import _canonical
+    from pressctl.imports.prepare import _canonical
 
     kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE,
              phonenumbers.PhoneNumberType.TOLL_FREE)
@@ -520,3 +521,77 @@ def test_any_text_is_written_as_a_scalar_both_yaml_readers_read_back(value: str)
     written = scalar(value)
     assert parse_fast(SourceText(f"key: {written}\n"))["key"] == value
     assert yaml.safe_load(f"key: {written}\n")["key"] == value  # PyYAML locates findings in the same text
+
+
+def test_a_later_row_unsubscribing_an_earlier_one_marks_it_wherever_its_text_stands(tmp_path: Path, runner,
+                                                                                     monkeypatch) -> None:
+    """The new contacts' text is joined a batch at a time: a mark for a contact in an earlier batch, or
+    in the one still open, changes only that contact."""
+    from pressctl.imports.prepare import BATCH
+
+    monkeypatch.chdir(tmp_path)
+    Path("contacts.yaml").write_text("version: 1\ncontacts: []\n", encoding="utf-8")
+    count = BATCH + 20
+    rows = [["Full name", "Mail", "Gone"]]
+    rows += [[f"Person {n}", f"p{n}@example.org", ""] for n in range(count)]
+    rows += [["Person 3", "p3@example.org", "yes"], [f"Person {count - 2}", f"p{count - 2}@example.org", "yes"]]
+    Path("u.csv").write_bytes(_csv(rows))
+    result = runner.invoke(app, ["contacts", "import", "u.csv", "--map", "Full name=name,Mail=email,Gone=unsubscribed",
+                                 "--list", "press-eu", *CONSENT])
+    assert result.exit_code == 0, result.output
+    assert "unsubscribes `person-3`, added from an earlier row" in result.output
+    book = open_book(Path("contacts.yaml"))
+    assert [c.id for c in book.contacts] == [f"person-{n}" for n in range(count)]
+    gone = {c.id for c in book.contacts if c.is_unsubscribed}
+    assert gone == {"person-3", f"person-{count - 2}"}
+    assert all(c.lists == () for c in book.contacts if c.id in gone)
+    assert all(c.lists == ("press-eu",) and c.consent is not None for c in book.contacts if c.id not in gone)
+
+
+def _many_google_rows(count: int) -> list[list[str]]:
+    given, family = ("Marieke", "Hương", "សុផល", "محمد", "Zoë"), ("van Dijk", "Nguyễn", "មាស", "علي", "O'Brien")
+    rows = [GOOGLE_HEADER]
+    for n in range(count):
+        phone = f"+31 6 {10000000 + n:08d}" if n % 2 else f"06 {20000000 + n:08d}"
+        row = _google_row(given[n % 5], f"{family[n // 5 % 5]} {n % 300}", f"r{n % 700}@example.org", phone,
+                          "* myContacts ::: press-eu" if n % 4 else "* myContacts")
+        row[14] = 'Met in Lyon, "2024".\nPrefers e-mail.' if n % 7 == 0 else ""
+        rows.append(row)
+    return rows
+
+
+def test_rows_prepared_in_worker_processes_give_the_same_book(tmp_path: Path, monkeypatch) -> None:
+    """A large file is prepared by forked workers, a batch each; the merge takes their rows in order, so
+    the book (ids, duplicates left out, every byte) is the one a single process writes."""
+    from pressctl.imports import service
+    from pressctl.imports.prepare import BATCH
+
+    source = tmp_path / "google.csv"
+    source.write_bytes(_csv(_many_google_rows(3 * BATCH + 17), bom=True))
+    books = []
+    for parallel_from in (0, 1 << 40):
+        monkeypatch.setattr(service, "PARALLEL_BYTES", parallel_from)
+        book = tmp_path / f"book-{parallel_from}.yaml"
+        book.write_text("version: 1\ndefaults:\n  region: NL\ncontacts: []\n", encoding="utf-8")
+        result = import_contacts(book, [source], options=Options(consent_basis="consent", consent_source="test"))
+        assert not result.plan.bad and result.written
+        assert result.plan.skipped == {"same person as an earlier row": 3 * BATCH + 17 - 700}, result.plan.skipped
+        books.append(book.read_bytes())
+    assert books[0] == books[1]
+    assert len(open_book(tmp_path / "book-0.yaml").contacts) == 700
+
+
+def test_a_bad_row_prepared_in_a_worker_is_named_and_nothing_is_written(tmp_path: Path, runner, monkeypatch) -> None:
+    from pressctl.imports import service
+    from pressctl.imports.prepare import BATCH
+
+    monkeypatch.setattr(service, "PARALLEL_BYTES", 0)
+    monkeypatch.chdir(tmp_path)
+    Path("contacts.yaml").write_text("version: 1\ndefaults:\n  region: NL\ncontacts: []\n", encoding="utf-8")
+    rows = _many_google_rows(2 * BATCH)
+    rows[BATCH + 5][18] = "not-an-address"
+    Path("g.csv").write_bytes(_csv(rows))
+    result = runner.invoke(app, ["contacts", "import", "g.csv", *CONSENT])
+    assert result.exit_code == 1
+    assert f"g.csv:{BATCH + 6}: email: 'not-an-address' is not a valid e-mail address" in result.output
+    assert Path("contacts.yaml").read_text(encoding="utf-8").endswith("contacts: []\n")

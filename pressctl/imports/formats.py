@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from pressctl.errors import UsageError
 from pressctl.export.csvfile import undefuse
@@ -39,7 +40,8 @@ class Format:
     columns: Mapping[str, str]  # column_key -> one of KEYS
     list_separator: str = ","
     ignored: tuple[str, ...] = ()  # patterns (column_key form) of the tool's own columns pressctl has no key for
-    row_hook: Callable[[dict[str, str], Record], Record] | None = None  # format-specific cells
+    # format-specific cells: reads the row (column_key -> cell) and changes the Record's fields in place
+    row_hook: Callable[[dict[str, str], dict[str, Any]], None] | None = None
     strict: bool = False  # an unknown column is an error (our own formats, --map), not a warning
     defused: bool = False  # its exports prefix a formula character with `'` (pressctl's spreadsheet CSVs)
 
@@ -67,25 +69,32 @@ def parse_when(value: str) -> date | None:
 
 # --- Google Contacts -------------------------------------------------------------------------------
 
-def _google_phones(row: dict[str, str], record: Record) -> Record:
+# `Phone N - …` and `E-mail N - …` columns, named once rather than for every row
+_GOOGLE_PHONES = [(f"phone {n} - value", f"phone {n} - label", f"phone {n} - type") for n in range(1, 100)]
+_GOOGLE_EMAILS = [f"e-mail {n} - value" for n in range(1, 100)]
+
+
+def _google_phones(row: dict[str, str], fields: dict[str, Any]) -> None:
     """`Phone N - Label|Type` with `Phone N - Value`; a cell may hold several values joined by ` ::: `."""
-    phones = list(record.phones)
-    emails = [record.email] if record.email else []
-    for n in range(1, 100):
-        value = row.get(f"phone {n} - value")
+    phones = list(fields["phones"])
+    emails = [fields["email"]] if fields["email"] else []
+    for value_column, label_column, type_column in _GOOGLE_PHONES:
+        value = row.get(value_column)
         if value is None:
             break
-        label = (row.get(f"phone {n} - label") or row.get(f"phone {n} - type") or "").strip().lstrip("* ")
+        if not value:
+            continue
+        label = (row.get(label_column) or row.get(type_column) or "").strip().lstrip("* ")
         kind, custom = GOOGLE_PHONE_LABELS.get(label.casefold(), ("other", label or None))
         phones += [PhoneIn(part.strip(), kind, custom) for part in value.split(":::") if part.strip()]
-    for n in range(1, 100):
-        value = row.get(f"e-mail {n} - value")
+    for column in _GOOGLE_EMAILS:
+        value = row.get(column)
         if value is None:
             break
         emails += [part.strip() for part in value.split(":::") if part.strip()]
-    lists = tuple(name.strip().lstrip("* ").strip() for name in record.lists)
-    lists = tuple(name for name in lists if name and name.casefold() not in ("mycontacts", "starred"))
-    return replace(record, phones=tuple(phones), email=emails[0] if emails else "", lists=lists)
+    lists = tuple(name.strip().lstrip("* ").strip() for name in fields["lists"])
+    fields["lists"] = tuple(name for name in lists if name and name.casefold() not in ("mycontacts", "starred"))
+    fields["phones"], fields["email"] = tuple(phones), emails[0] if emails else ""
 
 
 GOOGLE_PHONE_LABELS = {"mobile": ("mobile", None), "work": ("work", None), "home": ("home", None),
@@ -141,12 +150,12 @@ OUTLOOK = Format(
 
 # --- Mailchimp -------------------------------------------------------------------------------------
 
-def _mailchimp_status(row: dict[str, str], record: Record) -> Record:
+def _mailchimp_status(row: dict[str, str], fields: dict[str, Any]) -> None:
     """The unsubscribed and cleaned exports carry UNSUB_TIME or CLEAN_TIME: such a row is never active."""
     for column in ("unsub_time", "clean_time"):
         if column in row:
-            return replace(record, unsubscribed=parse_when(row[column]) or date.today())
-    return record
+            fields["unsubscribed"] = parse_when(row[column]) or date.today()
+            return
 
 
 MAILCHIMP = Format(
@@ -167,11 +176,11 @@ MAILCHIMP_IMPORT = Format(  # the file pressctl writes for Mailchimp's import (n
 
 # --- Brevo -----------------------------------------------------------------------------------------
 
-def _brevo_status(row: dict[str, str], record: Record) -> Record:
+def _brevo_status(row: dict[str, str], fields: dict[str, Any]) -> None:
     for column in ("email_blacklisted", "blacklisted", "email blacklisted", "emailblacklisted"):
         if _truthy(row.get(column, "")):
-            return replace(record, unsubscribed=date.today())
-    return record
+            fields["unsubscribed"] = date.today()
+            return
 
 
 BREVO = Format(
@@ -186,9 +195,9 @@ BREVO = Format(
 
 # --- listmonk --------------------------------------------------------------------------------------
 
-def _listmonk_cells(row: dict[str, str], record: Record) -> Record:
+def _listmonk_cells(row: dict[str, str], fields: dict[str, Any]) -> None:
     """`attributes` is a JSON object (pressctl's own keys when pressctl wrote it); `status` blocklisted."""
-    problems = list(record.problems)
+    problems = list(fields["problems"])
     text = row.get("attributes", "").strip()
     attributes: dict[str, object] = {}
     if text:
@@ -207,13 +216,14 @@ def _listmonk_cells(row: dict[str, str], record: Record) -> Record:
                    for p in (listed if isinstance(listed, list) else []) if isinstance(p, dict) and p.get("number"))
     if not phones and attributes.get("phone"):
         phones = (PhoneIn(with_extension(str(attributes["phone"]), attributes.get("phone_extension"))),)
-    unsubscribed = date.today() if row.get("status", "").strip().casefold() == "blocklisted" else record.unsubscribed
-    return replace(
-        record, phones=phones or record.phones, role=_text(attributes.get("role")) or record.role,
-        organisation=_text(attributes.get("organisation")) or record.organisation,
-        languages=_texts(attributes.get("languages")) or record.languages,
-        lists=_texts(attributes.get("lists")) or record.lists, timezone=_text(attributes.get("timezone")),
-        ref=_text(attributes.get("pressctl_id")), unsubscribed=unsubscribed, problems=tuple(problems))
+    if row.get("status", "").strip().casefold() == "blocklisted":
+        fields["unsubscribed"] = date.today()
+    fields.update(
+        phones=phones or fields["phones"], role=_text(attributes.get("role")) or fields["role"],
+        organisation=_text(attributes.get("organisation")) or fields["organisation"],
+        languages=_texts(attributes.get("languages")) or fields["languages"],
+        lists=_texts(attributes.get("lists")) or fields["lists"], timezone=_text(attributes.get("timezone")),
+        ref=_text(attributes.get("pressctl_id")), problems=tuple(problems))
 
 
 def _text(value: object) -> str:
@@ -237,11 +247,11 @@ LISTMONK = Format(
 
 # --- Constant Contact ------------------------------------------------------------------------------
 
-def _constant_contact_status(row: dict[str, str], record: Record) -> Record:
+def _constant_contact_status(row: dict[str, str], fields: dict[str, Any]) -> None:
     for column in ("email permission status", "email status", "permission status"):
         if row.get(column, "").strip().casefold() in ("unsubscribed", "removed", "opted out", "bounced"):
-            return replace(record, unsubscribed=date.today())
-    return record
+            fields["unsubscribed"] = date.today()
+            return
 
 
 CONSTANT_CONTACT = Format(
@@ -259,7 +269,7 @@ CONSTANT_CONTACT = Format(
 
 # --- pressctl's own CSV ----------------------------------------------------------------------------
 
-def _pressctl_phones(row: dict[str, str], record: Record) -> Record:
+def _pressctl_phones(row: dict[str, str], fields: dict[str, Any]) -> None:
     """`phones` holds `type:+E164;ext=N` entries joined by `; ` (docs/exports.md §2.8)."""
     phones = []
     for entry in row.get("phones", "").split("; "):
@@ -270,7 +280,7 @@ def _pressctl_phones(row: dict[str, str], record: Record) -> Record:
         phones.append(PhoneIn(with_extension(number, extension), kind or None))
     if not phones and row.get("phone", "").strip():
         phones.append(PhoneIn(row["phone"].strip()))
-    return replace(record, phones=tuple(phones))
+    fields["phones"] = tuple(phones)
 
 
 PRESSCTL_CSV = Format(
@@ -327,6 +337,12 @@ def generic(mapping: str, header: Sequence[str]) -> Format:
                   strict=True)
 
 
+# The Record's text fields a column can fill, empty until a cell does (middle_name joins given_name).
+_TEXT_FIELDS = ("name", "given_name", "middle_name", "family_name", "email", "organisation", "role", "languages",
+                "lists", "timezone", "notes", "ref", "unsubscribed", "consent_basis", "consent_source",
+                "consent_date")
+
+
 @dataclass
 class RowMapper:
     """Turns the cells of one row into a Record for a format."""
@@ -339,43 +355,44 @@ class RowMapper:
 
     def __post_init__(self) -> None:
         self.keys = [column_key(c) for c in self.header]
-        # (position, target) of the mapped columns, worked out once for the whole file
-        self.mapped = [(i, self.fmt.columns[key]) for i, key in enumerate(self.keys) if key in self.fmt.columns]
+        # (position, target) of the mapped columns, worked out once for the whole file; the columns of
+        # one target stand together (a target's first cell is its value; numbers are kept by target)
+        mapped = [(i, self.fmt.columns[key]) for i, key in enumerate(self.keys) if key in self.fmt.columns]
+        first = {target: n for n, (_, target) in reversed(list(enumerate(mapped)))}
+        self.mapped = sorted(mapped, key=lambda column: first[column[1]])
 
     def unknown_columns(self) -> list[str]:
         return [c for c in self.header if c.strip() and not self.fmt.knows(c)]
+
+    def row_record(self, row: tuple[int, Sequence[str]]) -> Record:
+        return self.record(*row)
 
     def record(self, number: int, cells: Sequence[str]) -> Record:
         if self.fmt.defused:
             cells = [undefuse(cell) if cell[:1] == "'" else cell for cell in cells]
         count = len(cells)
-        values: dict[str, list[str]] = {}
+        fields: dict[str, Any] = dict.fromkeys(_TEXT_FIELDS, "")
+        phones = []
         for position, target in self.mapped:
             cell = cells[position].strip() if position < count else ""
-            if cell:
-                values.setdefault(target, []).append(cell)
-        first = {key: found[0] for key, found in values.items()}
-        separator = self.fmt.list_separator
-        phones = tuple(PhoneIn(number_text, target.partition(":")[2] or None)
-                       for target, found in values.items() if target.startswith("phone") for number_text in found)
-        unsubscribed = None
-        if "unsubscribed" in first:
-            marked = first["unsubscribed"]
-            unsubscribed = parse_when(marked) or (date.today() if _truthy(marked) else None)
-        given = " ".join(part for part in (first.get("given_name", ""), first.get("middle_name", "")) if part)
-        record = Record(
-            source=self.source, row=number, name=first.get("name", ""), given_name=given,
-            family_name=first.get("family_name", ""), email=first.get("email", ""), phones=phones,
-            organisation=first.get("organisation", ""), role=first.get("role", ""),
-            languages=_split(first.get("languages", ""), (",", ";")),
-            lists=_split(first.get("lists", ""), (separator,)), timezone=first.get("timezone", ""),
-            notes=first.get("notes", ""), unsubscribed=unsubscribed, ref=first.get("ref", ""),
-            consent_basis=first.get("consent_basis", ""), consent_source=first.get("consent_source", ""),
-            consent_date=parse_when(first.get("consent_date", "")),
-        )
-        if self.fmt.row_hook is None:
-            return record
-        return self.fmt.row_hook(dict(zip(self.keys, cells, strict=False)), record)
+            if not cell:
+                continue
+            if target[:5] == "phone":
+                phones.append(PhoneIn(cell, target[6:] or None))
+            elif not fields[target]:
+                fields[target] = cell
+        middle = fields.pop("middle_name")
+        if middle:
+            fields["given_name"] = f"{fields['given_name']} {middle}" if fields["given_name"] else middle
+        fields["languages"] = _split(fields["languages"], (",", ";")) if fields["languages"] else ()
+        fields["lists"] = _split(fields["lists"], (self.fmt.list_separator,)) if fields["lists"] else ()
+        marked = fields["unsubscribed"]
+        fields["unsubscribed"] = (parse_when(marked) or (date.today() if _truthy(marked) else None)) if marked else None
+        fields["consent_date"] = parse_when(fields["consent_date"])
+        fields.update(source=self.source, row=number, phones=tuple(phones), problems=())
+        if self.fmt.row_hook is not None:
+            self.fmt.row_hook(dict(zip(self.keys, cells, strict=False)), fields)
+        return Record(**fields)
 
 
 def _split(text: str, separators: tuple[str, ...]) -> tuple[str, ...]:

@@ -8,22 +8,24 @@ anything is written.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pressctl.contacts.addresses import mail_address
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.contacts.suppression import suppressed_hashes, suppression_hash
-from pressctl.imports.record import PhoneIn, Record
-from pressctl.imports.yamltext import Style, contact_text, detect_style, flow_list, scalar
+from pressctl.imports.prepare import BATCH, Prepared, Rules, consent_of, e164
+from pressctl.imports.record import Record
+from pressctl.imports.yamltext import Style, detect_style, flow_list, scalar
 from pressctl.yamlsource import cut_list
 
 if TYPE_CHECKING:
-    from pressctl.export.fields import PhoneResolver
+    pass
 
 ID_FALLBACK = "contact"
 CONSENT_BASES = ("consent", "legitimate-interest")
@@ -49,7 +51,7 @@ class Plan:
     """What the import will do, before it is written."""
 
     text: str  # the book's new text
-    added: list[tuple[Record, str]] = field(default_factory=list)  # (record, new id)
+    added: list[tuple[str, str]] = field(default_factory=list)  # (FILE:ROW, new id)
     updated: dict[str, list[str]] = field(default_factory=dict)  # contact id -> keys it gained
     unsubscribed: list[str] = field(default_factory=list)  # contact ids newly marked
     conflicts: list[str] = field(default_factory=list)  # "FILE:ROW: id: key: book has X, file has Y"
@@ -60,16 +62,6 @@ class Plan:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.unsubscribed)
-
-
-@dataclass
-class _Person:
-    """A record resolved against the book's rules: what would be written."""
-
-    record: Record
-    email: str = ""
-    email_key: str = ""
-    phones: list[tuple[PhoneIn, str, str]] = field(default_factory=list)  # (phone, as written, E.164)
 
 
 class Merger:
@@ -85,92 +77,76 @@ class Merger:
         self.by_number: dict[str, Contact] = {}
         self.ids = {c.id for c in book.contacts}
         self.suppressed = suppressed_hashes(data)
-        self.unsubscribed_keys: set[str] = set()
         for contact in book.contacts:
             address = mail_address(contact.email) if contact.email else None
             if address is not None:
                 self.by_address.setdefault(address.key, contact)
-                if contact.is_unsubscribed:
-                    self.unsubscribed_keys.add(address.key)
             for phone in contact.phones:
-                e164 = _e164(phone.number, contact.phone_region)
-                if e164:
-                    self.by_number.setdefault(e164, contact)
-        self.region = options.region or book.default_region
-        self.phone_style = book.phone_format
+                number = e164(phone.number, contact.phone_region)
+                if number:
+                    self.by_number.setdefault(number, contact)
+        self.rules = Rules(options.region or book.default_region, book.phone_format, self.style, options.lists,
+                           options.consent_basis, options.consent_source, options.region, options.today,
+                           frozenset(self.by_address) | frozenset(self.by_number))
 
-    def plan(self, records: list[Record]) -> Plan:
+    def plan(self, people: Iterable[Prepared]) -> Plan:
+        """The prepared rows matched against the book and the rows before them, in order; the new ones
+        appended as text as they come, so that a large file is held as the text it adds. With a bad row
+        and no --skip-bad, the rest is still looked at (every bad row is listed) but nothing more is
+        written."""
         plan = Plan(self.text)
-        people = [self.resolve(r, plan) for r in records]
-        if plan.bad and not self.options.skip_bad:
-            return plan
-        appended: list[str] = []
+        appended = _Appended(self.style.newline if self.style.blank_between else "")
         edits: dict[int, list[tuple[str, str]]] = {}  # contact index -> (key, yaml value text)
         seen_addresses: dict[str, str] = {}
         seen_numbers: dict[str, str] = {}
+        id_line = f"{self.style.item_indent}- id: "
         for person in people:
-            if person is None:
+            where = person.where
+            if person.problems:
+                plan.bad += [f"{where}: {column}: {message}" for column, message in person.problems]
                 plan.skipped[SKIP_BAD] += 1
                 continue
-            record = person.record
             hashes = {suppression_hash(person.email_key)} if person.email_key else set()
-            hashes |= {suppression_hash(e164) for _, _, e164 in person.phones}
+            hashes |= {suppression_hash(number) for number in person.numbers}
             if hashes & self.suppressed:
                 plan.skipped[SKIP_SUPPRESSED] += 1
                 continue
-            match = self.by_address.get(person.email_key) if person.email_key else None
-            if match is None:
-                match = next((self.by_number[e] for _, _, e in person.phones if e in self.by_number), None)
-            if match is not None:
-                self.matched(match, person, plan, edits)
+            if person.record is not None:  # it matches a contact of the book (see prepare)
+                match = self.by_address.get(person.email_key) if person.email_key else None
+                match = match or next(self.by_number[e] for e in person.numbers if e in self.by_number)
+                self.matched(match, person.record, person.email, plan, edits)
                 continue
             earlier = seen_addresses.get(person.email_key) if person.email_key else None
-            earlier = earlier or next((seen_numbers[e] for _, _, e in person.phones if e in seen_numbers), None)
+            earlier = earlier or next((seen_numbers[e] for e in person.numbers if e in seen_numbers), None)
             if earlier is not None:
                 plan.skipped[SKIP_DUPLICATE] += 1
-                if record.unsubscribed:
-                    plan.warnings.append(f"{record.where}: unsubscribes `{earlier}`, added from an earlier row; "
+                if person.unsubscribed:
+                    plan.warnings.append(f"{where}: unsubscribes `{earlier}`, added from an earlier row; "
                                          "it is kept unsubscribed")
-                    appended = [_mark_unsubscribed(block, earlier, record.unsubscribed) for block in appended]
+                    appended.mark_unsubscribed(earlier, person.unsubscribed)
                 continue
-            new_id = self.new_id(record)
-            block = self.new_contact(new_id, person, plan)
-            if block is None:
+            new_id = self.new_id(person.ref, person.id_base)
+            if person.unconsented:
+                plan.bad.append(f"{where}: lists: a new contact on {', '.join(person.unconsented)} needs a "
+                                "consent record; pass --consent-basis and --consent-source (or import without "
+                                "--list)")
                 continue
-            appended.append(block)
-            plan.added.append((record, new_id))
+            plan.added.append((where, new_id))
             if person.email_key:
                 seen_addresses[person.email_key] = new_id
-            for _, _, e164 in person.phones:
-                seen_numbers[e164] = new_id
-        plan.text = self.write(appended, edits)
+            for number in person.numbers:
+                seen_numbers[number] = new_id
+            if plan.bad and not self.options.skip_bad:
+                continue  # nothing will be written: only the bad rows are still looked for
+            appended.add(new_id, f"{id_line}{scalar(new_id)}{self.style.newline}{person.text}")
+        if plan.bad and not self.options.skip_bad:
+            return plan
+        appended.flush()
+        plan.text = self.write(appended.chunks, edits)
         return plan
 
-    def resolve(self, record: Record, plan: Plan) -> _Person | None:
-        problems = list(record.problems)
-        person = _Person(record)
-        if record.email:
-            address = mail_address(record.email)
-            if address is None:
-                problems.append(("email", f"{record.email!r} is not a valid e-mail address"))
-            else:
-                person.email, person.email_key = address.normalised, address.key
-        for phone in record.phones:
-            written = _canonical(phone.number, self.region, self.phone_style)
-            if written is None:
-                problems.append(("phone", f"{phone.number!r} is not a valid number"
-                                 + ("" if phone.number.lstrip().startswith("+") or self.region else
-                                    "; it has no country code: pass --region CC")))
-                continue
-            person.phones.append((phone, written[0], written[1]))
-        if not person.email and not person.phones and not problems:
-            problems.append(("email", "neither an e-mail address nor a phone number"))
-        for column, message in problems:
-            plan.bad.append(f"{record.where}: {column}: {message}")
-        return None if problems else person
-
-    def matched(self, contact: Contact, person: _Person, plan: Plan, edits: dict[int, list[tuple[str, str]]]) -> None:
-        record = person.record
+    def matched(self, contact: Contact, record: Record, email: str, plan: Plan,
+                edits: dict[int, list[tuple[str, str]]]) -> None:
         changes = edits.setdefault(contact.index, [])
         if record.unsubscribed and not contact.is_unsubscribed and not any(k == "unsubscribed" for k, _ in changes):
             changes.append(("unsubscribed", record.unsubscribed.isoformat()))
@@ -194,7 +170,7 @@ class Merger:
         if self.options.update:
             for key, ours, theirs in (("role", contact.role, record.role),
                                       ("organisation", contact.organisation, record.organisation),
-                                      ("email", contact.email, person.email),
+                                      ("email", contact.email, email),
                                       ("timezone", contact.timezone, record.timezone)):
                 if theirs and not ours:
                     changes.append((key, scalar(theirs)))
@@ -207,19 +183,13 @@ class Merger:
         else:
             plan.skipped[SKIP_MATCHED] += 1
 
-    def consent(self, record: Record) -> dict[str, str]:
-        basis = self.options.consent_basis or record.consent_basis
-        source = self.options.consent_source or record.consent_source
-        if not basis or not source:
-            return {}
-        when = record.consent_date or self.options.today
-        return {"basis": basis, "source": source, "date": when.isoformat()}
+    def consent(self, record: Record) -> dict[str, object]:
+        return consent_of(record, self.rules)
 
-    def new_id(self, record: Record) -> str:
-        if record.ref and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", record.ref) and record.ref not in self.ids:
-            self.ids.add(record.ref)
-            return record.ref
-        base = slug(record.display_name) or slug(record.email.partition("@")[0]) or ID_FALLBACK
+    def new_id(self, ref: str, base: str) -> str:
+        if ref and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", ref) and ref not in self.ids:
+            self.ids.add(ref)
+            return ref
         candidate, n = base, 1
         while candidate in self.ids:
             n += 1
@@ -227,37 +197,8 @@ class Merger:
         self.ids.add(candidate)
         return candidate
 
-    def new_contact(self, new_id: str, person: _Person, plan: Plan) -> str | None:
-        record = person.record
-        name = record.display_name or person.email
-        lists = () if record.unsubscribed else tuple(dict.fromkeys((*record.lists, *self.options.lists)))
-        consent = self.consent(record)
-        if lists and not consent:
-            plan.bad.append(f"{record.where}: lists: a new contact on {', '.join(lists)} needs a consent record; "
-                            "pass --consent-basis and --consent-source (or import without --list)")
-            return None
-        entries: list[tuple[str, object]] = [("id", new_id), ("name", name)]
-        if record.given_name and record.family_name:
-            entries += [("given_name", record.given_name), ("family_name", record.family_name)]
-        entries += [(k, v) for k, v in (("role", record.role), ("organisation", record.organisation),
-                                        ("email", person.email)) if v]
-        if person.phones:
-            entries.append(("phones", [{"number": written, "type": phone.type or "", "label": phone.label or ""}
-                                       for phone, written, _ in person.phones]))
-        if self.options.region and any(not p.number.lstrip().startswith("+") for p, _, _ in person.phones):
-            entries.append(("region", self.options.region))
-        entries += [(k, v) for k, v in (("languages", record.languages), ("timezone", record.timezone)) if v]
-        if lists:
-            entries += [("lists", lists), ("consent", consent)]
-        if record.unsubscribed:
-            entries.append(("unsubscribed", record.unsubscribed.isoformat()))
-        if record.notes:
-            entries.append(("notes", record.notes))
-        block = contact_text(entries, self.style)
-        _reads_back(block, entries, record)
-        return block
-
     def write(self, appended: list[str], edits: dict[int, list[tuple[str, str]]]) -> str:
+        """The book's text with the edits made and the new text (`appended`, in pieces) added."""
         text = self.text
         nl = self.style.newline
         if any(edits.values()):
@@ -278,43 +219,65 @@ class Merger:
         if not appended:
             return text
         joiner = nl if self.style.blank_between else ""
-        block = joiner.join(appended)
         if not self.book.contacts:
-            return _into_empty(text, block, nl)
-        items = cut_list(text, "contacts")
-        assert items is not None
-        end = _content_end(text, items[-2], items[-1])
-        before = text[:end]
-        if not before.endswith(("\n", "\r")):
-            before += nl
-        return before + joiner + block + text[end:]
+            before, after = _around_empty(text, nl)
+            parts = [before, appended[0]]
+        else:
+            items = cut_list(text, "contacts")
+            assert items is not None
+            end = _content_end(text, items[-2], items[-1])
+            before, after = text[:end], text[end:]
+            if not before.endswith(("\n", "\r")):
+                before += nl
+            parts = [before, joiner, appended[0]]
+        for block in appended[1:]:
+            parts += (joiner, block)
+        parts.append(after)
+        return "".join(parts)  # one copy of a large text, not one for each piece added
 
 
-def _reads_back(block: str, entries: list[tuple[str, object]], record: Record) -> None:
-    """The text written for a contact must parse to exactly the values meant (a check of the YAML writer)."""
-    from pressctl.errors import InputError
-    from pressctl.yamlsource import SourceText, YamlSyntaxError, parse_fast
+class _Appended:
+    """The new contacts' text, joined a batch at a time: memory holds a few large pieces of text rather
+    than a string for every contact."""
 
-    try:
-        parsed = parse_fast(SourceText(block))
-    except YamlSyntaxError:
-        parsed = None
-    if parsed != [{key: _as_read(key, value) for key, value in entries}]:
-        raise InputError(f"{record.where}: the contact would not read back as written; nothing was written "
-                         "(please report this)")
+    def __init__(self, joiner: str) -> None:
+        self.joiner = joiner  # between two contacts: a blank line, or nothing
+        self.chunks: list[str] = []
+        self.starts: list[list[int]] = []  # where each contact starts in its chunk
+        self.place: dict[str, tuple[int, int]] = {}  # id -> (chunk, contact in it)
+        self.batch: list[str] = []
+        self.batch_ids: list[str] = []
 
+    def add(self, new_id: str, text: str) -> None:
+        self.batch.append(text)
+        self.batch_ids.append(new_id)
+        if len(self.batch) == BATCH:
+            self.flush()
 
-def _as_read(key: str, value: object) -> object:
-    """A value as YAML reads the text contact_text() writes for it."""
-    if key == "unsubscribed":
-        return date.fromisoformat(str(value))
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, list):
-        return [{k: v for k, v in phone.items() if v} for phone in value]
-    if isinstance(value, dict):
-        return {k: date.fromisoformat(v) if k == "date" else v for k, v in value.items() if v}
-    return value
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        starts = [0, *itertools.accumulate(len(text) + len(self.joiner) for text in self.batch[:-1])]
+        for n, new_id in enumerate(self.batch_ids):
+            self.place[new_id] = (len(self.chunks), n)
+        self.chunks.append(self.joiner.join(self.batch))
+        self.starts.append(starts)
+        self.batch, self.batch_ids = [], []
+
+    def mark_unsubscribed(self, new_id: str, when: date) -> None:
+        """A later row unsubscribes a contact added from an earlier one."""
+        if new_id in self.batch_ids:
+            self.flush()
+        if new_id not in self.place:  # not written: a bad row stopped the writing
+            return
+        chunk, n = self.place[new_id]
+        text, starts = self.chunks[chunk], self.starts[chunk]
+        start = starts[n]
+        end = starts[n + 1] - len(self.joiner) if n + 1 < len(starts) else len(text)
+        marked = _mark_unsubscribed(text[start:end], new_id, when)
+        self.chunks[chunk] = text[:start] + marked + text[end:]
+        for later in range(n + 1, len(starts)):
+            starts[later] += len(marked) - (end - start)
 
 
 def raise_unwritable() -> None:
@@ -357,61 +320,16 @@ def _mark_unsubscribed(block: str, contact_id: str, when: date) -> str:
     return block + f"{indent}unsubscribed: {when.isoformat()}{nl}"
 
 
-def _into_empty(text: str, block: str, nl: str) -> str:
+def _around_empty(text: str, nl: str) -> tuple[str, str]:
+    """The text before and after the contacts that go into a book without any."""
     head = re.search(r"(?m)^contacts:[ \t]*(\[[ \t]*\])?[ \t]*(#.*)?$", text)
     if head is None:
         prefix = text if not text or text.endswith(("\n", "\r")) else text + nl
         if not prefix.strip():
             prefix = f"version: 1{nl}"
-        return f"{prefix}contacts:{nl}{block}"
-    return text[:head.start()] + "contacts:" + nl + block + text[head.end():].lstrip("\r\n")
+        return f"{prefix}contacts:{nl}", ""
+    return text[:head.start()] + "contacts:" + nl, text[head.end():].lstrip("\r\n")
 
 
-def _consent_text(consent: dict[str, str]) -> str:
-    return "{" + ", ".join(f"{k}: {v if k == 'date' else scalar(v)}" for k, v in consent.items()) + "}"
-
-
-@lru_cache(maxsize=1)
-def _resolver() -> PhoneResolver:
-    from pressctl.export.fields import PhoneResolver
-
-    return PhoneResolver()
-
-
-def _e164(number: str, region: str | None) -> str | None:
-    return _resolver().e164(number, region)
-
-
-def _canonical(number: str, region: str | None, style: str) -> tuple[str, str] | None:
-    """(as the book writes it, E.164) for a number, its extension kept; None when it is not valid.
-
-    The exports' resolver finds the E.164 form and checks validity without a full parse for the plain
-    forms most lists hold; the book's form is then formatted from the country code and national digits
-    (tests/test_import.py holds this equal to parsing with phonenumbers for every region's examples)."""
-    resolved = _resolver().resolve(number, region)
-    if resolved is None:
-        return None
-    e164, extension = resolved
-    if style == "e164" and not extension:
-        return e164, e164
-    return _international(e164, extension), e164
-
-
-def _international(e164: str, extension: str | None) -> str:
-    import phonenumbers
-
-    digits = e164[1:]
-    length = next(n for n in (1, 2, 3) if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
-    national = digits[length:]
-    zeros = len(national) - len(national.lstrip("0"))
-    number = phonenumbers.PhoneNumber(country_code=int(digits[:length]), national_number=int(national),
-                                      italian_leading_zero=True if zeros else None,
-                                      number_of_leading_zeros=zeros if zeros > 1 else None, extension=extension)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def slug(name: str) -> str:
-    """An id from a name: transliterated to ASCII (anyascii covers Khmer, Arabic, CJK …), a-z, 0-9, '-'."""
-    from anyascii import anyascii
-
-    return re.sub(r"[^a-z0-9]+", "-", anyascii(name).lower()).strip("-")[:60].strip("-")
+def _consent_text(consent: dict[str, object]) -> str:
+    return "{" + ", ".join(f"{k}: {v if k == 'date' else scalar(str(v))}" for k, v in consent.items()) + "}"

@@ -7,9 +7,10 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pressctl.errors import InputError, UsageError
 from pressctl.imports import formats
@@ -22,12 +23,20 @@ MAX_CELL = 1 << 20  # characters: a cell larger than a megabyte is not a contact
 
 @dataclass
 class Source:
-    """What was read from one file: its records, and what the reader noticed on the way."""
+    """One file being read: its format and what the reader noticed in its header now; its rows as they
+    are read (an iterator, so that a large file is never held as a list of rows), each made a Record
+    by `to_record` (a CSV row's cells are mapped where the row is prepared, see imports.prepare)."""
 
     path: str
     format: str
-    records: list[Record] = field(default_factory=list)
+    rows: Iterable[Any] = ()
     warnings: list[str] = field(default_factory=list)
+    to_record: Callable[[Any], Record] = field(default=lambda record: record)
+    size: int = 0  # bytes
+
+    @property
+    def records(self) -> Iterator[Record]:
+        return map(self.to_record, self.rows)
 
 
 def encoding_of(path: Path, named: str | None) -> str:
@@ -53,25 +62,40 @@ def encoding_of(path: Path, named: str | None) -> str:
 
 def read_source(path: Path, *, fmt: str | None = None, mapping: str | None = None,
                 encoding: str | None = None) -> Source:
-    """Every record of one file. Raises InputError for a file that cannot be read as its format."""
+    """One file: its header is read and recognised now, its rows as the records are asked for.
+    Raises InputError for a file that cannot be read as its format, now or while it is read."""
     chosen = encoding_of(path, encoding)
     display = str(path)
+    handle = path.open(encoding=chosen, newline="", errors="strict")
     try:
-        with path.open(encoding=chosen, newline="", errors="strict") as handle:
-            head = handle.read(4096)
-            handle.seek(0)
-            kind = fmt or _kind(path, head)
-            if kind == "vcard":
-                from pressctl.imports.vcard import read_vcards
+        head = handle.read(4096)
+        handle.seek(0)
+        kind = fmt or _kind(path, head)
+        if kind == "vcard":
+            from pressctl.imports.vcard import read_vcards
 
-                return Source(display, "vcard", list(read_vcards(handle.read(), display)))
-            if kind == "json":
-                return Source(display, "json", list(_json_records(handle.read(), display)))
-            return _csv_source(handle, display, kind, mapping)
+            with handle:
+                return Source(display, "vcard", read_vcards(handle.read(), display))
+        if kind == "json":
+            with handle:
+                return Source(display, "json", _json_records(handle.read(), display))
+        source, reader, mapper = _csv_source(handle, display, kind, mapping)
     except UnicodeDecodeError as err:
-        raise InputError(f"not {chosen.upper().replace('-SIG', '')} text (byte 0x{err.object[err.start]:02x} "
-                         f"at offset {err.start}); name the file's encoding with --encoding, e.g. --encoding cp1252",
-                         path=display) from None
+        handle.close()
+        raise _not_decoded(err, chosen, display) from None
+    except BaseException:
+        handle.close()
+        raise
+    source.rows = _csv_rows(handle, reader, chosen, display)
+    source.to_record = mapper.row_record
+    source.size = path.stat().st_size
+    return source
+
+
+def _not_decoded(err: UnicodeDecodeError, encoding: str, display: str, line: int | None = None) -> InputError:
+    """A byte the encoding cannot read stops the import, naming the file, where, and the way out."""
+    return InputError(f"not {encoding.upper().replace('-SIG', '')} text (byte 0x{err.object[err.start]:02x}); "
+                      "name the file's encoding with --encoding, e.g. --encoding cp1252", path=display, line=line)
 
 
 def _kind(path: Path, head: str) -> str:
@@ -83,7 +107,8 @@ def _kind(path: Path, head: str) -> str:
     return "auto"
 
 
-def _csv_source(handle: io.TextIOBase, display: str, kind: str, mapping: str | None) -> Source:
+def _csv_source(handle: io.TextIOBase, display: str, kind: str, mapping: str | None
+                ) -> tuple[Source, Iterator[list[str]], formats.RowMapper]:
     first = handle.readline()
     delimiter = _delimiter(first)
     csv.field_size_limit(MAX_CELL)
@@ -114,13 +139,21 @@ def _csv_source(handle: io.TextIOBase, display: str, kind: str, mapping: str | N
             raise InputError(message + (" (map it, or leave it aside with `=-`)" if fmt.name == "generic" else ""),
                              path=display, line=1)
         source.warnings.append(f"{display}:1: {message}; it is left aside")
-    try:
-        for number, cells in enumerate(reader, start=2):
-            if any(cell.strip() for cell in cells):
-                source.records.append(mapper.record(number, cells))
-    except csv.Error as err:
-        raise InputError(f"row {reader.line_num}: {err}", path=display) from None
-    return source
+    return source, reader, mapper
+
+
+def _csv_rows(handle: io.TextIOBase, reader: Any, encoding: str, display: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header with their numbers, read as they are asked for; the file is closed
+    when they end."""
+    with handle:
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if any(cell.strip() for cell in cells):
+                    yield number, cells
+        except csv.Error as err:
+            raise InputError(f"row {reader.line_num}: {err}", path=display) from None
+        except UnicodeDecodeError as err:  # met as the reader reads on: name the line it had reached
+            raise _not_decoded(err, encoding, display, reader.line_num + 1) from None
 
 
 def _delimiter(line: str) -> str:

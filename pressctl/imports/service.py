@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import difflib
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pressctl.contacts.load import build_book, open_book_source
 from pressctl.contacts.model import ContactBook
 from pressctl.errors import InputError, UsageError
 from pressctl.findings import Finding
 from pressctl.imports.merge import CONSENT_BASES, Merger, Options, Plan
+from pressctl.imports.prepare import PARALLEL_BYTES, prepare_all
 from pressctl.imports.read import read_source
 from pressctl.imports.record import Record
 from pressctl.yamlsource import SourceText, parse_fast
+
+if TYPE_CHECKING:
+    from pressctl.contacts.check import BookCheck
 
 
 @dataclass
@@ -38,27 +45,31 @@ def import_contacts(book_path: Path, files: list[Path], *, fmt: str | None = Non
     if not files and not unsubscribes:
         raise UsageError("nothing to import: name one or more files, or --unsubscribes FILE")
     text, data, book = _read_book(book_path)
-    records: list[Record] = []
-    result_formats = []
-    warnings: list[str] = []
-    for path in files:
-        source = read_source(path, fmt=fmt, mapping=mapping, encoding=encoding)
-        records += source.records
-        warnings += source.warnings
-        result_formats.append(f"{path} ({source.format})")
-    for path in unsubscribes or []:
-        records += _unsubscribe_list(path, encoding, options.today)
-        result_formats.append(f"{path} (unsubscribes)")
-    plan = Merger(text, book, data, options).plan(records)
-    plan.warnings[:0] = warnings
+    # Every file's header is read and recognised before any row, so a wrong file stops the import at once;
+    # the rows are then read, mapped and merged one at a time.
+    sources = [read_source(path, fmt=fmt, mapping=mapping, encoding=encoding) for path in files]
+    merger = Merger(text, book, data, options)
+    people = [prepare_all(source.rows, source.to_record, merger.rules, parallel=source.size >= PARALLEL_BYTES)
+              for source in sources]
+    people += [prepare_all(_unsubscribe_list(path, encoding, options.today), _same, merger.rules, parallel=False)
+               for path in unsubscribes or []]
+    result_formats = [f"{source.path} ({source.format})" for source in sources]
+    result_formats += [f"{path} (unsubscribes)" for path in unsubscribes or []]
+    plan = merger.plan(itertools.chain.from_iterable(people))
+    plan.warnings[:0] = [warning for source in sources for warning in source.warnings]
+    del sources, people, merger
     result = ImportResult(str(book_path), plan, result_formats)
     if plan.bad and not options.skip_bad:
         return result
     if not plan.changed:
         return result
-    _verify(book_path, data, plan)
-    del data, records, book  # before the check forks its workers: they need none of it
-    result.findings = _new_findings(book_path, plan)
+    old = _contacts_of(data)
+    del data, book  # before the check forks its workers: they need none of it
+    _release_freed_memory()
+    checked = _check(book_path, plan)
+    _verify(book_path, old, plan, checked)
+    rows = dict((new_id, where) for where, new_id in plan.added)
+    result.findings = [(f, rows[f.contact]) for f in checked.findings if f.contact in rows]
     if diff:
         result.diff = "".join(difflib.unified_diff(text.splitlines(keepends=True), plan.text.splitlines(keepends=True),
                                                    f"a/{book_path}", f"b/{book_path}"))
@@ -84,7 +95,7 @@ def _read_book(path: Path) -> tuple[str, object, ContactBook]:
     return loaded.source.text, loaded.data, book
 
 
-def _unsubscribe_list(path: Path, encoding: str | None, today: date) -> list[Record]:
+def _unsubscribe_list(path: Path, encoding: str | None, today: date) -> Iterator[Record]:
     """`--unsubscribes FILE`: one address a line (blank lines and `#` comments skipped)."""
     from pressctl.imports.read import encoding_of
 
@@ -93,21 +104,58 @@ def _unsubscribe_list(path: Path, encoding: str | None, today: date) -> list[Rec
         lines = path.read_text(encoding=chosen).splitlines()
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; name the encoding with --encoding", path=str(path)) from None
-    return [Record(str(path), number, email=line.strip(), unsubscribed=today)
-            for number, line in enumerate(lines, start=1) if line.strip() and not line.lstrip().startswith("#")]
+    for number, line in enumerate(lines, start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield Record(str(path), number, email=line.strip(), unsubscribed=today)
 
 
-def _verify(path: Path, old_data: object, plan: Plan) -> None:
-    """Parse the merged text and hold it to the plan: every contact that was there reads back as before,
-    except the keys the plan changed, and the new ones follow (each was read back when written)."""
-    try:
-        data = parse_fast(SourceText(plan.text))
-    except Exception as err:  # a YAML error here is pressctl's own mistake: refuse to write
-        raise InputError(f"the merged book would not parse ({err}); nothing was written", path=str(path)) from None
-    old = old_data.get("contacts") if isinstance(old_data, dict) else None
-    old = old if isinstance(old, list) else []
-    new = data.get("contacts") if isinstance(data, dict) else None
-    if not isinstance(new, list) or len(new) != len(old) + len(plan.added):
+def _same(record: Record) -> Record:
+    return record
+
+
+def _contacts_of(data: object) -> list[object]:
+    contacts = data.get("contacts") if isinstance(data, dict) else None
+    return contacts if isinstance(contacts, list) else []
+
+
+def _release_freed_memory() -> None:
+    """Give the memory the merge has freed back to the system (glibc keeps it for reuse). The check's
+    forked workers would otherwise each write into those pages, and each hold a copy of them."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; musl has none
+        if trim is not None:
+            trim(0)
+
+
+def _check(path: Path, plan: Plan) -> BookCheck:
+    """`contacts check` on the merged text, as it would run on the written book."""
+    from pressctl.contacts.check import check_book
+    from pressctl.contacts.load import LoadResult
+
+    return check_book(LoadResult(str(path), SourceText(plan.text), []))
+
+
+def _verify(path: Path, old: list[object], plan: Plan, checked: BookCheck) -> None:
+    """Hold the merged text to the plan before it is written. The check read it as a whole: it must hold
+    the book's contacts and then the new ones (each was read back as it was written), in order. Every
+    contact that was there must read back as before, except the keys the plan changed."""
+    unreadable = [f for f in checked.findings if f.code.startswith("F")]
+    if unreadable:  # a YAML error here is pressctl's own mistake: refuse to write
+        raise InputError(f"the merged book would not parse ({unreadable[0].message}); nothing was written",
+                         path=str(path))
+    new_ids = [new_id for _, new_id in plan.added]
+    if checked.ids[len(checked.ids) - len(new_ids):] != new_ids or len(checked.ids) != len(old) + len(new_ids):
+        raise InputError("the merged book would not hold every contact it should; nothing was written "
+                         "(please report this)", path=str(path))
+    if not old:
+        return
+    data = parse_fast(SourceText(plan.text))
+    new = _contacts_of(data)
+    if len(new) != len(old) + len(new_ids):
         raise InputError("the merged book would not hold every contact it should; nothing was written "
                          "(please report this)", path=str(path))
     changed = {contact_id: set(keys) for contact_id, keys in plan.updated.items()}
@@ -117,23 +165,11 @@ def _verify(path: Path, old_data: object, plan: Plan) -> None:
         keys = changed.get(str(before.get("id")), set()) if isinstance(before, dict) else set()
         if keys:
             keys = keys | {"consent"}
-        if not isinstance(after, dict) or {k: v for k, v in before.items() if k not in keys} != \
-                {k: v for k, v in after.items() if k not in keys}:
-            raise InputError(f"the merge would change `{before.get('id')}`, which it must not; nothing was "
+        if not isinstance(before, dict) or not isinstance(after, dict) or \
+                {k: v for k, v in before.items() if k not in keys} != {k: v for k, v in after.items() if k not in keys}:
+            raise InputError(f"the merge would change `{_id_of(before)}`, which it must not; nothing was "
                              "written (please report this)", path=str(path))
-    if [c.get("id") for c in new[len(old):] if isinstance(c, dict)] != [new_id for _, new_id in plan.added]:
-        raise InputError("the merged book lost imported contacts; nothing was written (please report this)",
-                         path=str(path))
 
 
-def _new_findings(path: Path, plan: Plan) -> list[tuple[Finding, str]]:
-    """What `contacts check` says about the imported contacts, each with the row it came from."""
-    from pressctl.contacts.check import check_book
-    from pressctl.contacts.load import LoadResult
-
-    rows = {new_id: record.where for record, new_id in plan.added}
-    if not rows:
-        return []
-    loaded = LoadResult(str(path), SourceText(plan.text), [])
-    checked = check_book(loaded)
-    return [(f, rows[f.contact]) for f in checked.findings if f.contact in rows]
+def _id_of(item: object) -> object:
+    return item.get("id") if isinstance(item, dict) else item

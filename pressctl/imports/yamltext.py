@@ -11,6 +11,8 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 
 # A plain scalar is kept to what can never be read as anything but this string.
 _PLAIN = re.compile(r"[^\W\d_][^\x00-\x1f\x7f:#\"'\[\]{},\\]*")
@@ -49,6 +51,16 @@ def detect_style(text: str, items: list[int] | None) -> Style:
 
 def scalar(value: str, *, quote: str = '"', force: bool = False) -> str:
     """`value` as a YAML scalar that reads back as exactly this string."""
+    return _scalar(value, quote, force)
+
+
+DOUBLE = '"'
+
+
+# A list repeats most of its values (roles, outlets, list names, phone types, the consent source): each
+# is worked out once.
+@lru_cache(maxsize=4096)
+def _scalar(value: str, quote: str, force: bool) -> str:
     if not force and value.isprintable() and _PLAIN.fullmatch(value) and not _RESERVED.fullmatch(value) \
             and value == value.strip():
         return value
@@ -70,39 +82,45 @@ def flow_list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(scalar(v) for v in values) + "]"
 
 
-def contact_text(entries: list[tuple[str, object]], style: Style) -> str:
-    """One contact as a list item: `entries` are (key, value) with str, tuple[str], phones or mappings."""
+def contact_text(values: dict[str, object], style: Style) -> str:
+    """One contact as a list item. `values` are as the book reads them back: text, lists of text,
+    phones (a list of mappings), consent (a mapping) and dates."""
+    indent = style.key_indent
     lines: list[str] = []
-    first = True
-    key_indent = style.key_indent
-    for key, value in entries:
-        lead = style.item_indent + "- " if first else key_indent
-        first = False
-        lines.extend(_entry(lead, key, value, style))
-    return style.newline.join(lines) + style.newline
-
-
-def _entry(lead: str, key: str, value: object, style: Style) -> list[str]:
-    inner = style.key_indent + "  "
-    if isinstance(value, str):
-        return [f"{lead}{key}: {value if key == 'unsubscribed' else scalar(value)}"]
-    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-        if style.flow_lists:
-            return [f"{lead}{key}: {flow_list(value)}"]
-        return [f"{lead}{key}:", *(f"{inner}- {scalar(v)}" for v in value)]
-    if isinstance(value, list):  # phones: list of dicts
-        lines = [f"{lead}{key}:"]
-        for phone in value:
-            parts = [(k, v) for k, v in phone.items() if v]
-            if style.flow_phones:
-                cells = ", ".join(f"{k}: {scalar(v, quote=style.quote, force=k == 'number')}" for k, v in parts)
-                lines.append(f"{inner}- {{{cells}}}")
+    lead = style.item_indent + "- "
+    for key, value in values.items():
+        if isinstance(value, str):
+            lines.append(f"{lead}{key}: {_scalar(value, DOUBLE, False)}")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):  # phones
+            lines.append(f"{lead}{key}:")
+            lines += _phones(value, style)
+        elif isinstance(value, list):
+            if style.flow_lists:
+                lines.append(f"{lead}{key}: [{', '.join([_scalar(v, DOUBLE, False) for v in value])}]")
             else:
-                for n, (k, v) in enumerate(parts):
-                    value_text = scalar(v, quote=style.quote, force=k == "number")
-                    lines.append(f"{inner}{'- ' if n == 0 else '  '}{k}: {value_text}")
-        return lines
-    if isinstance(value, dict):  # consent
-        cells = ", ".join(f"{k}: {v if k == 'date' else scalar(str(v))}" for k, v in value.items() if v)
-        return [f"{lead}{key}: {{{cells}}}"]
-    raise TypeError(f"cannot write {key}={value!r}")
+                lines.append(f"{lead}{key}:")
+                lines += [f"{indent}  - {_scalar(v, DOUBLE, False)}" for v in value]
+        elif isinstance(value, dict):  # consent
+            cells = ", ".join([f"{k}: {v.isoformat() if isinstance(v, date) else _scalar(str(v), DOUBLE, False)}"
+                               for k, v in value.items()])
+            lines.append(f"{lead}{key}: {{{cells}}}")
+        elif isinstance(value, date):
+            lines.append(f"{lead}{key}: {value.isoformat()}")
+        else:
+            raise TypeError(f"cannot write {key}={value!r}")
+        lead = indent
+    lines.append("")
+    return style.newline.join(lines)
+
+
+def _phones(phones: list[dict[str, str]], style: Style) -> list[str]:
+    inner = style.key_indent + "  "
+    quote = style.quote
+    if style.flow_phones:
+        return [inner + "- {" + ", ".join([f"{k}: {_scalar(v, quote, k == 'number')}" for k, v in phone.items()]) + "}"
+                for phone in phones]
+    lines = []
+    for phone in phones:
+        for n, (k, v) in enumerate(phone.items()):
+            lines.append(f"{inner}{'- ' if n == 0 else '  '}{k}: {_scalar(v, quote, k == 'number')}")
+    return lines
