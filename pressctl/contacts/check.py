@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -21,6 +20,8 @@ from pressctl.contacts.load import ContactBuilder, LoadResult
 from pressctl.contacts.model import Contact
 from pressctl.findings import Finding
 from pressctl.ruledocs import RuleDoc
+from pressctl.workers import cores, in_workers
+from pressctl.workers import shared as inherited
 from pressctl.yamlsource import SourceText, YamlSyntaxError, cut_list, parse_fast
 
 # Below this many contacts a second process costs more than it saves.
@@ -108,19 +109,13 @@ def _check_book(result: LoadResult, deliverability: bool, jobs: int | None, dns_
     return BookCheck(result.place(findings), ids)
 
 
-def _workers(jobs: int | None) -> int:
-    if not _can_fork():
-        return 1
-    return jobs or min(os.cpu_count() or 1, 8)
-
-
 def _check_in_slices(result: LoadResult, jobs: int | None
                      ) -> tuple[list[Finding], str | None, list[ContactResult]] | None:
     """A large book, parsed and checked in slices by worker processes: the parent never holds the
     whole parsed document. None when the book is small, or the slices do not parse to exactly the
     contacts they were cut around (then the caller parses the whole document)."""
     assert result.source is not None
-    workers = _workers(jobs)
+    workers = cores(jobs)
     text = result.source.text
     items = cut_list(text, "contacts") if workers > 1 else None
     if items is None or len(items) - 1 < PARALLEL_THRESHOLD:
@@ -144,7 +139,7 @@ def _check_in_slices(result: LoadResult, jobs: int | None
 
 def _check_all(result: LoadResult, items: list[Any], region: str | None, style: str,
                jobs: int | None) -> list[ContactResult]:
-    workers = _workers(jobs)
+    workers = cores(jobs)
     if workers > 1 and len(items) >= PARALLEL_THRESHOLD:
         checked = _in_workers(_check_range, (result, items, region, style), len(items), workers)
         if checked is not None:
@@ -155,62 +150,14 @@ def _check_all(result: LoadResult, items: list[Any], region: str | None, style: 
 def _in_workers(task: Any, shared: tuple[LoadResult, list[Any], str | None, str], count: int,
                 workers: int) -> list[ContactResult] | None:
     """Run `task` over ranges of contact indexes in forked workers; None if any range gives None."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _SHARED
-    _SHARED = shared  # forked workers inherit it: nothing is pickled on the way in
     if shared[0].source_map is not None:
         shared[0].source_map.prepare()
     size = -(-count // (workers * 4))
     ranges = [(start, min(start + size, count)) for start in range(0, count, size)]
-    # Objects alive now move out of the collector's reach, so that no worker walks them (and copies
-    # the memory pages it shares with this process by writing to their headers).
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_end_with_parent, initargs=(os.getpid(),)) as pool:
-            chunks = list(pool.map(task, ranges))
-    finally:
-        gc.unfreeze()
-        _SHARED = None
+    chunks = list(in_workers(task, ranges, shared=shared, workers=workers))
     if any(chunk is None for chunk in chunks):
         return None
     return [item for chunk in chunks for item in chunk]
-
-
-_SHARED: tuple[LoadResult, list[Any], str | None, str] | None = None
-
-
-def _end_with_parent(parent: int) -> None:
-    """In each worker: end when the check that started it ends, even by SIGKILL, rather than finish
-    its batch (a worker otherwise notices only when it next asks for work, seconds later)."""
-    import sys
-
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    else:
-        import threading
-        import time
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(0.1)
-            os._exit(1)
-
-        threading.Thread(target=watch, daemon=True).start()
-    if os.getppid() != parent:  # the parent was gone before the signal was asked for
-        os._exit(1)
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 @contextmanager
@@ -231,16 +178,14 @@ def without_gc() -> Iterator[None]:
 
 
 def _check_range(bounds: tuple[int, int]) -> list[ContactResult]:
-    assert _SHARED is not None
-    result, items, region, style = _SHARED
+    result, items, region, style = inherited()
     start, stop = bounds
     return check_batch(result, start, items[start:stop], region, style)
 
 
 def _check_slice(bounds: tuple[int, int]) -> list[ContactResult] | None:
     """Parse the text of contacts start..stop and check them; None if it is not exactly those."""
-    assert _SHARED is not None
-    result, offsets, region, style = _SHARED
+    result, offsets, region, style = inherited()
     assert result.source is not None
     start, stop = bounds
     try:
