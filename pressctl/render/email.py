@@ -158,29 +158,31 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
     hashed.update(text_data)
     hashed.update(len(html_data).to_bytes(8, "big"))
     hashed.update(html_data)
-    digest = hashed.hexdigest()
+    digest = hashed.hexdigest().encode("ascii")
     # No body can hold the boundary: it carries 128 bits of a hash of the bodies themselves.
-    boundary = f"=_pressctl_{digest[:32]}"
+    boundary = b"=_pressctl_" + digest[:32]
     if unsubscribe:
         # RFC 2369: the addresses in order of preference, one per line (folded) to keep lines short.
         addresses = ",\r\n ".join(f"<{address}>" for address in unsubscribe)
         one_click = any(address.startswith("https://") for address in unsubscribe)  # RFC 8058
-        listed = f"List-Unsubscribe: {addresses}\r\n" + (
-            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else "")
+        listed = (f"List-Unsubscribe: {addresses}\r\n" + (
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else "")).encode("ascii")
     else:
-        listed = ""
+        listed = b""
     from_line, subject_to_id, after_id = env._headers
-    head = (from_line, f"To: {to}\r\n".encode("ascii") if to else b"", subject_to_id, digest[:40].encode("ascii"),
-            after_id)
-    rest = (
-        f"{listed}"
-        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'
-        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Transfer-Encoding: {text_encoding}\r\n\r\n").encode("ascii")
-    between = (f"\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
-               f"Content-Transfer-Encoding: {html_encoding}\r\n\r\n").encode("ascii")
-    end = f"\r\n--{boundary}--\r\n".encode("ascii")
-    return MimeMessage(b"".join((*head, rest, text_data, between, html_data, end)))
+    return MimeMessage(_MESSAGE % (
+        from_line, b"To: %s\r\n" % to.encode("ascii") if to else b"", subject_to_id, digest[:40], after_id, listed,
+        boundary, boundary, text_encoding.encode("ascii"), text_data, boundary, html_encoding.encode("ascii"),
+        html_data, boundary))
+
+
+# A whole message: the header lines message_bytes() makes, then the parts around the two bodies, filled in by
+# one C-level formatting.
+_MESSAGE = (b"%s%s%s%s%s%s"
+            b'Content-Type: multipart/alternative;\r\n boundary="%s"\r\n\r\n'
+            b"--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: %s\r\n\r\n%s"
+            b"\r\n--%s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: %s\r\n\r\n%s"
+            b"\r\n--%s--\r\n")
 
 
 MAX_LINE = 990  # octets; RFC 5322 allows 998 plus CRLF

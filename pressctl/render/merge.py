@@ -105,31 +105,46 @@ def messages(release: Release, book: ContactBook, config: Config, plan: Recipien
              *, templates: Path | str | None = None, sender: str | None = None) -> Iterator[tuple[Recipient, bytes]]:
     """(recipient, message bytes) for each recipient of the plan, in order."""
     recipients = [_as_recipient(r) for r in (plan.recipients if isinstance(plan, RecipientPlan) else plan)]
-    ensure_renderable(release, book)
-    env = envelope(release, config, sender)
-    context = build_context(release, book, config)
-    renderers: list[Callable[[dict[str, Any]], str]] = []  # both templates, compiled when first rendered
-    fast = None
-    if recipients and prints_recipient_only(templates):
-        fast = Prerendered(context, templates, unsubscribe=bool(config.email.list_unsubscribe))
-        if not fast.usable:
-            fast = None
+    merge = _Merge(release, book, config, templates=templates, sender=sender, fast=bool(recipients))
     for number, recipient in enumerate(recipients):
-        values = _values(release, config, recipient)
-        filled = fast.fill(values) if fast else None
+        yield recipient, merge.message(recipient, first=number == 0)
+
+
+class _Merge:
+    """One release's merge: what does not depend on the recipient is made once (the envelope, the template
+    context with its Markdown, both templates compiled when first needed, the placeholder rendering)."""
+
+    def __init__(self, release: Release, book: ContactBook, config: Config, *, templates: Path | str | None,
+                 sender: str | None, fast: bool) -> None:
+        ensure_renderable(release, book)
+        self.release, self.config, self.templates = release, config, templates
+        self.env = envelope(release, config, sender)
+        self.context = build_context(release, book, config)
+        self.renderers: list[Callable[[dict[str, Any]], str]] = []
+        self.fast: Prerendered | None = None
+        if fast and prints_recipient_only(templates):
+            prerendered = Prerendered(self.context, templates, unsubscribe=bool(config.email.list_unsubscribe))
+            self.fast = prerendered if prerendered.usable else None
+
+    def message(self, recipient: Recipient, *, first: bool) -> MimeMessage:
+        """One recipient's message. The first is rendered both ways: if the two differ, the rest take the plain
+        path too."""
+        values = _values(self.release, self.config, recipient)
+        filled = self.fast.fill(values) if self.fast else None
         bodies: tuple[Body | str, Body | str]
-        if filled is None or number == 0:
-            renderers = renderers or [document_renderer("text", templates), document_renderer("email", templates)]
-            full = _render(context, recipient, values, renderers)
+        if filled is None or first:
+            if not self.renderers:
+                self.renderers = [document_renderer("text", self.templates), document_renderer("email", self.templates)]
+            full = _render(self.context, recipient, values, self.renderers)
             if filled is not None and not _same(full, filled):
-                fast = None
+                self.fast = None
             bodies = full
         else:
             bodies = filled
-        data = _message(env, recipient, values, *bodies)
-        if fast and bodies is filled and not fast.from_lines(values):
+        data = _message(self.env, recipient, values, *bodies)
+        if self.fast and bodies is filled and not self.fast.from_lines(values):
             data.from_lines = False
-        yield recipient, data
+        return data
 
 
 def _as_recipient(item: Contact | Recipient) -> Recipient:
@@ -256,24 +271,31 @@ def _version_streams(versions: Mapping[str, Release], book: ContactBook, config:
                      recipients: tuple[Contact, ...], templates: Path | str | None, sender: str | None
                      ) -> tuple[Counter[str], dict[str, Iterator[tuple[str, bytes | Spliced]]], dict[str, str]]:
     """Per version: how many readers, their messages (lazily, in their order), and each reader's version."""
-    from dataclasses import replace
-
-    from pressctl.release.versions import group_recipients
     from pressctl.render.attachments import for_mail, with_attachments
 
-    groups = group_recipients(recipients, versions)
+    groups = _groups(versions, recipients)
 
     def messages(release: Release, people: tuple[Contact, ...]) -> Iterator[tuple[str, bytes | Spliced]]:
         shown, parts = for_mail(release)
         for contact_id, data in merge_messages(shown, book, config, people, templates=templates, sender=sender):
             yield contact_id, with_attachments(data, parts)
 
-    counts = Counter({group.release.language: len(group.recipients) for group in groups})
+    counts = Counter({release.language: len(people) for release, people in groups})
+    streams = {release.language: messages(release, people) for release, people in groups}
+    chosen = {contact.id: release.language for release, people in groups for contact in people}
+    return counts, streams, chosen
+
+
+def _groups(versions: Mapping[str, Release], recipients: tuple[Contact, ...]
+            ) -> list[tuple[Release, tuple[Contact, ...]]]:
+    """The recipients of each language version, in their order, as that version greets them."""
+    from dataclasses import replace
+
+    from pressctl.release.versions import group_recipients
+
     original = next(iter(versions.values()))
     # A reader who gets a translation is greeted in its language (a `[de, id]` reader of the Indonesian
     # version, say); the original's readers keep the greeting in the first of their languages, as before.
-    streams = {group.release.language: messages(group.release, group.recipients if group.release is original else tuple(
+    return [(group.release, group.recipients if group.release is original else tuple(
         replace(contact, languages=(group.release.language, *contact.languages)) for contact in group.recipients))
-        for group in groups}
-    chosen = {contact.id: group.release.language for group in groups for contact in group.recipients}
-    return counts, streams, chosen
+        for group in group_recipients(recipients, versions)]

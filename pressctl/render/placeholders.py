@@ -67,10 +67,12 @@ class _Body:
 
     def __init__(self, rendered: str, *, escape: bool) -> None:
         pieces = TOKEN.split(rendered)
-        self.static = [piece.replace("\n", "\r\n").encode("utf-8") for piece in pieces[0::2]]
+        static = [piece.replace("\n", "\r\n").encode("utf-8") for piece in pieces[0::2]]
         self.fields = pieces[1::2]
         self.used = frozenset(self.fields)
         self.escape = escape
+        # One bytes %-template (the text's own `%` doubled): a message is then a single C-level formatting.
+        self.template = b"%s".join(piece.replace(b"%", b"%%") for piece in static)
         longest = max(map(len, TOKEN.sub("", rendered).encode("utf-8").split(b"\n")))
         self.usable = ("\r" not in rendered and "\ue000" not in TOKEN.sub("", rendered)
                        and set(self.fields) <= set(FIELDS) and longest + VALUES_ROOM <= MAX_LINE)
@@ -82,14 +84,12 @@ class _Body:
     def fill(self, values: Mapping[str, str]) -> Body:
         escape = html_lib.escape if self.escape else str
         encoded = {key: escape(values[key]).encode("utf-8") for key in self.used}
-        data = [self.static[0]]
-        for field_name, static in zip(self.fields, self.static[1:], strict=True):
-            data.append(encoded[field_name])
-            data.append(static)
-        joined = b"".join(data)
+        joined = self.template % tuple(map(encoded.__getitem__, self.fields))
         return ("7bit" if joined.isascii() else "8bit"), joined
 
     def from_lines(self, values: Mapping[str, str]) -> bool:
+        if self.static_from_line or not self.line_starts:
+            return self.static_from_line
         escape = html_lib.escape if self.escape else str
         return self.static_from_line or any(
             "From ".startswith((before + escape(values[name])).lstrip(">")[:5]) for before, name in self.line_starts)
