@@ -83,6 +83,19 @@ def test_an_embargo_lifting_after_now_keeps_the_release_out_of_everything(worksp
         assert holding == []
 
 
+def test_a_published_page_no_longer_says_embargoed(site: Path) -> None:
+    # The example release was under embargo until 26 June 2024, 06:00; the site is built on 1 July.
+    page = (site / f"{MAIN}.html").read_text(encoding="utf-8")
+    assert '<p class="status">FOR IMMEDIATE RELEASE</p>' in page
+    assert "EMBARGOED" not in page.upper()
+    from pressctl.render.phrases import phrases_for
+
+    khmer, embargoed = phrases_for("km"), phrases_for("km")("EMBARGOED UNTIL {when}", when="")
+    page = (site / f"{MAIN}.km.html").read_text(encoding="utf-8")
+    assert f'<p class="status">{khmer("FOR IMMEDIATE RELEASE")}</p>' in page and embargoed.strip() not in page
+    assert khmer("FOR IMMEDIATE RELEASE") != "FOR IMMEDIATE RELEASE"  # the catalogue translates it
+
+
 def test_the_index_lists_each_language_newest_first(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     newsroom(workspace)
     write_release(workspace / "releases", "2024-06-30-newer", headline="A newer English release", date="2024-06-30")

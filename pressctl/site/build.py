@@ -164,14 +164,18 @@ def original_slug(release: Release) -> str:
 
 def _article(release: Release, book: ContactBook, config: Config, settings: SiteSettings) -> Article:
     from pressctl.render.document import build_context
+    from pressctl.render.phrases import phrases_for
 
     href = quote(release.slug) + ".html"
     if release.embargo is not None:
         published = release.embargo.astimezone(UTC)
     else:
         published = datetime.combine(release.date, time(0), UTC)
-    return Article(release, build_context(release, book, config), release.slug, href, settings.base_url + href,
-                   published)
+    context = build_context(release, book, config)
+    if release.embargo is not None:
+        # Only a lifted embargo reaches the site, and a published page is no longer "EMBARGOED UNTIL …".
+        context["status"] = phrases_for(release.language)("FOR IMMEDIATE RELEASE")
+    return Article(release, context, release.slug, href, settings.base_url + href, published)
 
 
 def assemble(articles: list[Article], settings: SiteSettings, config: Config,
