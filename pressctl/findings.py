@@ -63,7 +63,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("F002", E, "yaml-syntax", "The file is not valid YAML."),
     Rule("F003", E, "wrong-shape",
          "A part of the file has the wrong shape (a list where a mapping belongs, …)."),
-    Rule("F004", E, "wrong-type", "A value has the wrong type (a list or a date where text belongs, …)."),
+    Rule("F004", E, "wrong-type", "A value has the wrong type (a list, a number or a mapping where text belongs, …)."),
     Rule("F005", E, "unknown-key", "A key that pressctl does not know; usually a typo."),
     Rule("F006", E, "unsupported-version", "`version` is missing or not a version this pressctl reads."),
     Rule("F007", W, "byte-order-mark", "The file starts with a byte-order mark, which some tools mishandle.", True),

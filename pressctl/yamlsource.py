@@ -143,12 +143,16 @@ class YamlSyntaxError(Exception):
 
 
 def parse_fast(source: SourceText) -> Any:
-    """Parse with yaml-rs: aliases bounded, duplicate keys refused."""
+    """Parse with yaml-rs: aliases bounded, duplicate keys refused, and every scalar that is not a number,
+    a boolean or null read as text, dates included, as YAML 1.2 reads them. (yaml-rs would read `"2024-06-01"`
+    as a date even in quotes, so that a name or a note could not hold one; the loaders read the dates they
+    expect, such as a release's `date` and `embargo`, from that text.)"""
     import yaml_rs
 
     try:
         data = yaml_rs.loads(
             source.text,
+            parse_datetime=False,
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS),
         )
     except yaml_rs.YAMLDecodeError as err:

@@ -142,8 +142,6 @@ def test_bare_integer_number_names_the_lost_zero(runner: CliRunner) -> None:
 @pytest.mark.parametrize(
     ("snippet", "code", "message"),
     [
-        ('  - id: a\n    name: 2024-05-02\n    email: a@example.org\n', "F004",
-         "`name` should be text, not a date; YAML read the date 2024-05-02"),
         ('  - id: a\n    name: [Ann, Bee]\n    email: a@example.org\n', "F004", "`name` should be text, not a list"),
         ('  - id: a\n    name: A\n    email: null\n', "C009", "`email` is null"),
         ('  - id: a\n    name: A\n    emial: a@example.org\n', "F005", "unknown key `emial`; did you mean `email`?"),

@@ -132,7 +132,6 @@ def test_a_real_duplicate_is_still_a_duplicate(tmp_path: Path) -> None:
 
 KEYS = st.one_of(
     st.integers(-5, 10**6), st.integers(-100, 100).map(lambda n: n + 0.5), st.booleans(),
-    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1)),
     st.lists(st.sampled_from(["a", "b", 1]), min_size=1, max_size=2).map(tuple),
     st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 3), min_size=1, max_size=2).map(
         lambda d: tuple(sorted(d.items()))).map(lambda pairs: ("map", pairs)),
@@ -176,3 +175,56 @@ def test_keys_that_are_not_text_are_a_clear_finding_in_front_matter(tmp_path: Pa
     written = key_yaml(key)
     found = release_findings(tmp_path, RELEASE_HEAD + place.format(key=written) + "---\nLe texte.\n")
     assert [code for code, _, message in found if "not text" in message] == ["R011"], found
+
+
+# Dates: every scalar that is not a number, a boolean or null is text (YAML 1.2), so a quoted date stays the
+# text it is, and the loaders read the dates they expect from that text.
+
+@pytest.mark.parametrize("written", ['"2024-05-02"', "'2024-05-02'", "2024-05-02"])
+def test_a_date_in_a_text_field_is_the_text_written(tmp_path: Path, written: str) -> None:
+    text = (f"version: 1\ncontacts:\n  - id: a\n    name: {written}\n    email: a@example.org\n"
+            f"    notes: {written}\n    x-met: {written}\n    {written}: x\n")
+    found = book_findings(tmp_path, text)
+    assert [code for code, _, _ in found] == ["F005"], found  # only the key that is not a known one
+    assert "unknown key `2024-05-02`" in found[0][2]
+    book, _ = load_book(tmp_path / "contacts.yaml").build()
+    contact = book.contacts[0]
+    assert (contact.name, contact.notes, contact.extensions["x-met"]) == ("2024-05-02", "2024-05-02", "2024-05-02")
+
+
+@pytest.mark.parametrize("written", ["2024-05-02", '"2024-05-02"', "2024-05-02T10:30:00", "'2024-05-02 10:30:00+02:00'"])
+def test_consent_and_unsubscribe_dates_are_read_from_their_text(tmp_path: Path, written: str) -> None:
+    text = (f"version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n    lists: [press]\n"
+            f"    consent: {{basis: consent, source: form, date: {written}}}\n    unsubscribed: {written}\n")
+    assert book_findings(tmp_path, text) == []
+    book, _ = load_book(tmp_path / "contacts.yaml").build()
+    contact = book.contacts[0]
+    assert contact.consent is not None
+    assert contact.consent.date == contact.unsubscribed == date(2024, 5, 2)
+
+
+@pytest.mark.parametrize(("date_line", "embargo_line"), [
+    ("date: 2024-06-26", "embargo: 2024-06-26T06:00:00+02:00"),
+    ('date: "2024-06-26"', 'embargo: "2024-06-26T06:00:00+02:00"'),
+    ("date: 2024-06-26", "embargo: 2024-06-26 06:00:00 +02:00"),
+    ("date: 2024-06-26", "embargo: 2024-06-26T04:00:00Z"),
+    ("date: 2024-06-26", "embargo: 2024-06-26T06:00 Europe/Amsterdam"),
+])
+def test_release_dates_read_the_same_quoted_or_not(tmp_path: Path, date_line: str, embargo_line: str) -> None:
+    path = tmp_path / "release.md"
+    path.write_text(f"---\nheadline: Café au lait\ndateline: PARIS\n{date_line}\n{embargo_line}\n---\nLe texte.\n",
+                    encoding="utf-8")
+    release, findings = read_release(path)
+    assert [f for f in findings if f.severity.value == "error"] == []
+    assert release is not None and release.date == date(2024, 6, 26)
+    assert release.embargo is not None and release.embargo.isoformat().startswith(("2024-06-26T06:00:00+02:00",
+                                                                                     "2024-06-26T04:00:00+00:00"))
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("date: 2024-06-26T10:00:00", "`date` is a date without a time, `YYYY-MM-DD`; put the time in `embargo`"),
+    ("date: 2024-06-26\nembargo: 2024-06-26", "`embargo` needs a time and a time zone"),
+])
+def test_a_date_given_the_wrong_precision_is_named(tmp_path: Path, line: str, message: str) -> None:
+    found = release_findings(tmp_path, f"---\nheadline: Café\ndateline: PARIS\n{line}\n---\nLe texte.\n")
+    assert any(message in text for _, _, text in found), found

@@ -385,10 +385,9 @@ class ContactBuilder:
         if isinstance(value, date):
             return value
         if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
+            day = _day(value)
+            if day is not None:
+                return day
         self.add("C008", f"`unsubscribed` should be true, false or a date (YYYY-MM-DD), not {value!r}",
                  (*path, "unsubscribed"), contact)
         return True  # keep them out of every mailing: the safe reading of a mistake
@@ -413,11 +412,23 @@ class ContactBuilder:
         elif isinstance(when, date):
             day = when
         elif isinstance(when, str):
-            try:
-                day = date.fromisoformat(when)
-            except ValueError:
+            day = _day(when)
+            if day is None:
                 self.add("C007", f"consent date {when!r} is not a date (YYYY-MM-DD)", (*cpath, "date"), contact)
         elif when is not None:
             self.add("C007", f"consent date should be a date (YYYY-MM-DD), not {describe_type(when)}",
                      (*cpath, "date"), contact)
         return Consent(basis, self.text(value, "source", cpath, contact), day)
+
+
+def _day(text: str) -> date | None:
+    """The day of `2024-05-02` (or of a date-time such as `2024-05-02T10:00:00`), as the book's dates are
+    read from text (pressctl.yamlsource.parse_fast); None when it is neither."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        return None

@@ -224,18 +224,29 @@ def _reads_back(written: list[tuple[str, dict[str, object], str]]) -> None:
         parsed = parse_fast(SourceText("".join(text for text, _, _ in written)))
     except YamlSyntaxError:
         parsed = None
-    if parsed == [values for _, values, _ in written]:
+    if parsed == [_as_read(values) for _, values, _ in written]:
         return
     for text, values, where in written:
         try:
             alone = parse_fast(SourceText(text))
         except YamlSyntaxError:
             alone = None
-        if alone != [values]:
+        if alone != [_as_read(values)]:
             raise InputError(f"{where}: the contact would not read back as written; nothing was written "
                              "(please report this)")
     raise InputError(f"{written[0][2]}: the contacts from here on would not read back as written; nothing was "
                      "written (please report this)")
+
+
+def _as_read(values: dict[str, object]) -> dict[str, object]:
+    """A contact's values as the book's parser gives them back: its two dates (consent, unsubscribed) as
+    their text, as YAML 1.2 reads them (pressctl.yamlsource.parse_fast)."""
+    consent, unsubscribed = values.get("consent"), values.get("unsubscribed")
+    if isinstance(consent, dict) and isinstance(consent.get("date"), date):
+        values = {**values, "consent": {**consent, "date": consent["date"].isoformat()}}
+    if isinstance(unsubscribed, date):
+        values = {**values, "unsubscribed": unsubscribed.isoformat()}
+    return values
 
 
 @cache

@@ -34,6 +34,9 @@ ONE_LINE = ("headline", "subheadline", "dateline")  # they reach mail headers an
 # A paragraph that is only `[[quote: ID]]` or `[[quote: N]]` places that quote there.
 PLACEHOLDER = re.compile(r"^\[\[\s*quote\s*:\s*([^\]\s][^\]]*?)\s*\]\]$")
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+# A date-time as YAML writes one, a space allowed before its offset: `2024-06-26 06:00:00 +02:00`.
+_ISO_MOMENT = re.compile(r"(?P<moment>\d{4}-\d{2}-\d{2}[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)[ \t]*"
+                         r"(?P<offset>Z|z|[+-]\d{2}(?::?\d{2})?)?")
 
 
 def load_release(path: Path | str) -> Release:
@@ -167,6 +170,9 @@ class _Builder:
 
     def parse_date(self, text: str, path: KeyPath) -> date | None:
         match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
+        if not match and path == ("date",) and re.match(r"\d{4}-\d{2}-\d{2}[T ]\d", text.strip()):
+            self.add("R011", "`date` is a date without a time, `YYYY-MM-DD`; put the time in `embargo`", ("date",))
+            return None
         if not match:
             self.add("R011", f"`{path[0]}` is {text!r}; write the date as YYYY-MM-DD", path)
             return None
@@ -198,8 +204,13 @@ class _Builder:
         elif isinstance(value, date):
             return refuse("R005", f"needs a time and a time zone, e.g. {example}")
         elif isinstance(value, str):
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                return refuse("R005", f"needs a time and a time zone, e.g. {example}")
             text, _, zone_name = value.strip().rpartition(" ")
-            if not text:
+            iso = _ISO_MOMENT.fullmatch(value.strip())
+            if iso:  # `2024-06-26 06:00:00 +02:00` is one date-time, not one and a zone's name
+                text, zone_name = iso["moment"].replace("t", "T") + (iso["offset"] or "").upper(), ""
+            elif not text:
                 text, zone_name = zone_name, ""
             try:
                 moment = datetime.fromisoformat(text.strip())
