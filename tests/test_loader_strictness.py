@@ -192,7 +192,8 @@ def test_a_date_in_a_text_field_is_the_text_written(tmp_path: Path, written: str
     assert (contact.name, contact.notes, contact.extensions["x-met"]) == ("2024-05-02", "2024-05-02", "2024-05-02")
 
 
-@pytest.mark.parametrize("written", ["2024-05-02", '"2024-05-02"', "2024-05-02T10:30:00", "'2024-05-02 10:30:00+02:00'"])
+@pytest.mark.parametrize("written", ["2024-05-02", '"2024-05-02"', "2024-05-02T10:30:00",
+                                     "'2024-05-02 10:30:00+02:00'"])
 def test_consent_and_unsubscribe_dates_are_read_from_their_text(tmp_path: Path, written: str) -> None:
     text = (f"version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n    lists: [press]\n"
             f"    consent: {{basis: consent, source: form, date: {written}}}\n    unsubscribed: {written}\n")

@@ -118,6 +118,25 @@ def test_every_catalogue_translates_every_phrase_and_keeps_its_fields(language: 
         assert re.findall(r"{\w+}", catalogue[msgid]) == re.findall(r"{\w+}", msgid), (language, msgid)
 
 
+@pytest.mark.parametrize("language", sorted(path.parent.parent.name for path in LOCALE.glob("*/LC_MESSAGES/*.po")))
+def test_each_compiled_catalogue_says_what_its_po_says(language: str) -> None:
+    import gettext
+
+    compiled = LOCALE / language / "LC_MESSAGES" / "pressctl.mo"
+    assert compiled.is_file(), f"{language}: no pressctl.mo; run compile_catalogues() (docs/templates.md)"
+    with compiled.open("rb") as handle:
+        translations = gettext.GNUTranslations(handle)
+    from babel.messages.pofile import read_po
+
+    with open(LOCALE / language / "LC_MESSAGES" / "pressctl.po", "rb") as handle:
+        messages = [m for m in read_po(handle) if m.id]
+    assert messages
+    for message in messages:
+        expected = str(message.string) if message.string and not message.fuzzy else str(message.id)
+        assert translations.gettext(str(message.id)) == expected, (language, message.id)
+    assert phrases_for(language)("Notes to editors") == translations.gettext("Notes to editors")
+
+
 NEW = {
     "pt": ("SOB EMBARGO ATÉ 26 de junho de 2024, 06:00 (UTC+02:00)", "AMSTERDAM, 26 de junho de 2024 –"),
     "vi": ("KHÔNG ĐƯỢC CÔNG BỐ TRƯỚC 26 tháng 6, 2024, 06:00 (UTC+02:00)", "AMSTERDAM, 26 tháng 6, 2024 –"),

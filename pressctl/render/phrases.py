@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -20,15 +21,16 @@ class Phrases:
 
     language: str
     locale: Any  # babel.Locale
-    catalogue: dict[str, str]
+    catalogue: gettext.NullTranslations  # the compiled catalogue, or NullTranslations (English) without one
 
     def __call__(self, msgid: str, **fields: Any) -> str:
-        text = self.catalogue.get(msgid) or msgid
+        text = self.catalogue.gettext(msgid)
         return text.format(**fields) if fields else text
 
     @property
     def translated(self) -> bool:
-        return self.language.replace("_", "-").split("-")[0].lower() == "en" or bool(self.catalogue)
+        return (self.language.replace("_", "-").split("-")[0].lower() == "en"
+                or isinstance(self.catalogue, gettext.GNUTranslations))
 
     @property
     def direction(self) -> str:
@@ -83,9 +85,9 @@ def phrases_for(language: str) -> Phrases:
             locale = Locale.parse(tag)
         except (ValueError, UnknownLocaleError):
             continue
-        catalogue = _catalogue(tag) or _catalogue(locale.language)
+        catalogue = _catalogue(tag) or _catalogue(locale.language) or gettext.NullTranslations()
         return Phrases(language, locale, catalogue)
-    return Phrases(language, Locale.parse("en"), {})
+    return Phrases(language, Locale.parse("en"), gettext.NullTranslations())
 
 
 def translated_language(languages: tuple[str, ...], fallback: str) -> str:
@@ -102,12 +104,30 @@ def available_languages() -> list[str]:
 
 
 @cache
-def _catalogue(tag: str) -> dict[str, str]:
+def _catalogue(tag: str) -> gettext.NullTranslations | None:
+    """The compiled catalogue (`pressctl.mo`, made from `pressctl.po` by compile_catalogues()) of a language."""
+    path = LOCALE_DIR / tag / "LC_MESSAGES" / "pressctl.mo"
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return gettext.GNUTranslations(handle)
+
+
+def compile_catalogues() -> list[Path]:
+    """Compile every `pressctl.po` into the `pressctl.mo` beside it (fuzzy and empty entries left out), which
+    is what a run reads: the stdlib reads a .mo in a fraction of a millisecond, while parsing the .po text takes
+    Babel's message machinery, about 40 ms to import and 3 ms a language to read. tests/test_locale.py checks
+    that each .mo says what its .po says."""
+    from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    path = LOCALE_DIR / tag / "LC_MESSAGES" / "pressctl.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    written = []
+    for po in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/pressctl.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        mo = po.with_suffix(".mo")
+        with mo.open("wb") as handle:
+            write_mo(handle, catalog)
+        written.append(mo)
+    return written
+
