@@ -56,15 +56,17 @@ def in_workers(task: Callable[[T], R], tasks: Iterable[T], *, shared: Any, worke
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_end_with_parent, initargs=(os.getpid(),)) as pool:
-            for item in tasks:
-                pending.append(pool.submit(task, item))
-                if ahead is not None and len(pending) >= ahead:
+            try:
+                for item in tasks:
+                    pending.append(pool.submit(task, item))
+                    if ahead is not None and len(pending) >= ahead:
+                        yield pending.popleft().result()
+                while pending:
                     yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            except BaseException:  # a task's error, Ctrl-C, or the caller stopping early: the queued tasks
+                pool.shutdown(wait=False, cancel_futures=True)  # never start (leaving the `with` waits)
+                raise
     finally:
-        for future in pending:
-            future.cancel()
         gc.unfreeze()
         _SHARED = None
 

@@ -142,6 +142,24 @@ class YamlSyntaxError(Exception):
         self.position = position
 
 
+# A date-time as YAML 1.1 writes a timestamp: `t` or a space before the time, a fraction, white space before
+# the offset, `Z` or an offset of one or two hour digits with or without minutes.
+_TIMESTAMP = re.compile(r"(?P<day>\d{4}-\d{2}-\d{2})[Tt ]+(?P<hour>\d{1,2}):(?P<rest>\d{2}(?::\d{2}(?:\.\d+)?)?)"
+                        r"[ \t]*(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?")
+
+
+def timestamp_text(text: str) -> str | None:
+    """A YAML timestamp (`2024-06-26 06:00:00 +2`, `2024-06-26t06:00z`) as the ISO 8601 text that
+    datetime.fromisoformat() reads (`2024-06-26T06:00:00+02:00`); None for anything else. parse_fast()
+    leaves dates as text, and the loaders that expect one read it with this."""
+    match = _TIMESTAMP.fullmatch(text.strip())
+    if match is None:
+        return None
+    offset = "+00:00" if match["utc"] else (
+        f"{match['sign']}{int(match['oh']):02d}:{match['om'] or '00'}" if match["sign"] else "")
+    return f"{match['day']}T{int(match['hour']):02d}:{match['rest']}{offset}"
+
+
 def parse_fast(source: SourceText) -> Any:
     """Parse with yaml-rs: aliases bounded, duplicate keys refused, and every scalar that is not a number,
     a boolean or null read as text, dates included, as YAML 1.2 reads them. (yaml-rs would read `"2024-06-01"`

@@ -193,7 +193,7 @@ def test_a_date_in_a_text_field_is_the_text_written(tmp_path: Path, written: str
 
 
 @pytest.mark.parametrize("written", ["2024-05-02", '"2024-05-02"', "2024-05-02T10:30:00",
-                                     "'2024-05-02 10:30:00+02:00'"])
+                                     "'2024-05-02 10:30:00+02:00'", "2024-05-02 10:30:00 +2", "2024-05-02t10:30z"])
 def test_consent_and_unsubscribe_dates_are_read_from_their_text(tmp_path: Path, written: str) -> None:
     text = (f"version: 1\ncontacts:\n  - id: a\n    name: A\n    email: a@example.org\n    lists: [press]\n"
             f"    consent: {{basis: consent, source: form, date: {written}}}\n    unsubscribed: {written}\n")
@@ -210,6 +210,8 @@ def test_consent_and_unsubscribe_dates_are_read_from_their_text(tmp_path: Path, 
     ("date: 2024-06-26", "embargo: 2024-06-26 06:00:00 +02:00"),
     ("date: 2024-06-26", "embargo: 2024-06-26T04:00:00Z"),
     ("date: 2024-06-26", "embargo: 2024-06-26T06:00 Europe/Amsterdam"),
+    ("date: 2024-06-26", "embargo: 2024-06-26 06:00:00 +2"),  # YAML 1.1 timestamps allow one hour digit
+    ("date: 2024-06-26", "embargo: 2024-06-26t04:00:00z"),
 ])
 def test_release_dates_read_the_same_quoted_or_not(tmp_path: Path, date_line: str, embargo_line: str) -> None:
     path = tmp_path / "release.md"

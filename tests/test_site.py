@@ -96,6 +96,18 @@ def test_a_published_page_no_longer_says_embargoed(site: Path) -> None:
     assert khmer("FOR IMMEDIATE RELEASE") != "FOR IMMEDIATE RELEASE"  # the catalogue translates it
 
 
+def test_a_workspace_template_sees_a_published_release_as_not_embargoed(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    newsroom(workspace)
+    (workspace / "templates").mkdir(exist_ok=True)
+    (workspace / "templates" / "release.html").write_text(
+        '{% extends "builtin/release.html" %}{% block status %}<p class="status">'
+        "{% if embargoed %}Embargoed until {{ embargo_text }}{% else %}Published{% endif %}</p>{% endblock %}",
+        encoding="utf-8")
+    assert build(runner).exit_code == 0
+    page = (workspace / "public" / f"{MAIN}.html").read_text(encoding="utf-8")
+    assert '<p class="status">Published</p>' in page and "Embargoed until" not in page
+
+
 def test_the_index_lists_each_language_newest_first(workspace: Path, runner) -> None:  # type: ignore[no-untyped-def]
     newsroom(workspace)
     write_release(workspace / "releases", "2024-06-30-newer", headline="A newer English release", date="2024-06-30")

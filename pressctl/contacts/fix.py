@@ -179,14 +179,9 @@ def quote_scalar(value: str, style: str | None, *, force_quotes: bool = False) -
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
-_DATE_LIKE = re.compile(r"\d{4}-\d\d?-\d\d?(?:$|[Tt \t])")
-
-
 def _plain_is_safe(value: str) -> bool:
     if not _PLAIN_SAFE.fullmatch(value) or ": " in value or " #" in value or value != value.strip():
         return False
-    if _DATE_LIKE.match(value):
-        return False  # pressctl reads it as text, but a YAML 1.1 reader (PyYAML, say) would read a date
     from pressctl.yamlsource import SourceText
 
     try:

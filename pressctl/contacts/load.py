@@ -21,6 +21,7 @@ from pressctl.yamlsource import (
     key_problem,
     parse_fast,
     read_source,
+    timestamp_text,
 )
 
 TOP_KEYS = ("version", "defaults", "contacts", "suppressed")
@@ -428,7 +429,8 @@ def _day(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         pass
+    moment = timestamp_text(text)
     try:
-        return datetime.fromisoformat(text).date()
+        return datetime.fromisoformat(moment).date() if moment else None
     except ValueError:
         return None

@@ -21,6 +21,7 @@ from pressctl.yamlsource import (
     describe_value,
     key_problem,
     parse_fast,
+    timestamp_text,
     wide_encoding,
 )
 
@@ -34,9 +35,6 @@ ONE_LINE = ("headline", "subheadline", "dateline")  # they reach mail headers an
 # A paragraph that is only `[[quote: ID]]` or `[[quote: N]]` places that quote there.
 PLACEHOLDER = re.compile(r"^\[\[\s*quote\s*:\s*([^\]\s][^\]]*?)\s*\]\]$")
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
-# A date-time as YAML writes one, a space allowed before its offset: `2024-06-26 06:00:00 +02:00`.
-_ISO_MOMENT = re.compile(r"(?P<moment>\d{4}-\d{2}-\d{2}[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)[ \t]*"
-                         r"(?P<offset>Z|z|[+-]\d{2}(?::?\d{2})?)?")
 
 
 def load_release(path: Path | str) -> Release:
@@ -207,9 +205,9 @@ class _Builder:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
                 return refuse("R005", f"needs a time and a time zone, e.g. {example}")
             text, _, zone_name = value.strip().rpartition(" ")
-            iso = _ISO_MOMENT.fullmatch(value.strip())
+            iso = timestamp_text(value)
             if iso:  # `2024-06-26 06:00:00 +02:00` is one date-time, not one and a zone's name
-                text, zone_name = iso["moment"].replace("t", "T") + (iso["offset"] or "").upper(), ""
+                text, zone_name = iso, ""
             elif not text:
                 text, zone_name = zone_name, ""
             try:

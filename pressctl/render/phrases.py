@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,6 @@ class Phrases:
 
 
 @cache
-@lru_cache(maxsize=256)  # a merge asks once or twice per recipient, and a book has few languages
 def phrases_for(language: str) -> Phrases:
     """The phrases for a BCP 47 tag, falling back from `pt-BR` to `pt`, and to English."""
     from babel import Locale, UnknownLocaleError

@@ -173,8 +173,10 @@ def _article(release: Release, book: ContactBook, config: Config, settings: Site
         published = datetime.combine(release.date, time(0), UTC)
     context = build_context(release, book, config)
     if release.embargo is not None:
-        # Only a lifted embargo reaches the site, and a published page is no longer "EMBARGOED UNTIL …".
+        # Only a lifted embargo reaches the site: a published page is not embargoed (`embargo_text` still
+        # says when it lifted).
         context["status"] = phrases_for(release.language)("FOR IMMEDIATE RELEASE")
+        context["embargoed"] = False
     return Article(release, context, release.slug, href, settings.base_url + href, published)
 
 
