@@ -6,7 +6,7 @@ same number with mailmerge 2.3.0 to the same sink, in the same run.
 The sink (tests/send_smtp.py, the aiosmtpd server of the tests, keeping no content) runs in a process
 of its own, the same for every tool; each tool runs as a child process, so its wall time includes its
 start-up. pressctl sends its merged messages (multipart: the text part and the HTML part with its CSS
-inlined, about 14.6 KB) over one connection with its journal in the workspace
+inlined, about 13.8 KB) over one connection with its journal in the workspace
 (.pressctl/journal.sqlite on this disk), then the same messages again from a fresh journal with
 `smtp.connections = 3` (--connections).
 
@@ -17,7 +17,7 @@ language; the template keeps the first recipient's English greeting). mailmerge 
 recipient, encodes each part itself (base64, as it does for any text that is not ASCII) and opens a
 connection per message, as it always does. The target ratio is against that run. The earlier
 comparison, mailmerge sending a plain-text template of the release (about 5 KB as sent, against
-pressctl's 14.6 KB), is kept as a second row: not like for like, but it shows how close pressctl
+pressctl's 13.8 KB), is kept as a second row: not like for like, but it shows how close pressctl
 comes to the limit the sink's own CPU sets.
 
 Two more rows show the limit the sink itself sets: a client that costs nothing (raw sockets, the
