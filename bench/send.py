@@ -6,7 +6,7 @@ same number with mailmerge 2.3.0 to the same sink, in the same run.
 The sink (tests/send_smtp.py, the aiosmtpd server of the tests, keeping no content) runs in a process
 of its own, the same for every tool; each tool runs as a child process, so its wall time includes its
 start-up. pressctl sends its merged messages (multipart: the text part and the HTML part with its CSS
-inlined, about 14.6 KB) over one connection with its journal in the workspace
+inlined, about 13.8 KB) over one connection with its journal in the workspace
 (.pressctl/journal.sqlite on this disk), then the same messages again from a fresh journal with
 `smtp.connections = 3` (--connections).
 
@@ -17,8 +17,13 @@ language; the template keeps the first recipient's English greeting). mailmerge 
 recipient, encodes each part itself (base64, as it does for any text that is not ASCII) and opens a
 connection per message, as it always does. The target ratio is against that run. The earlier
 comparison, mailmerge sending a plain-text template of the release (about 5 KB as sent, against
-pressctl's 14.6 KB), is kept as a second row: not like for like, but it shows how close pressctl
+pressctl's 13.8 KB), is kept as a second row: not like for like, but it shows how close pressctl
 comes to the limit the sink's own CPU sets.
+
+Two more rows show the limit the sink itself sets: a client that costs nothing (raw sockets, the
+transactions prepared in advance, one process per connection, no journal) hands the sink pressctl's
+message for the first recipient N times, over one connection and over --connections. No sender can
+go faster with that message to that sink on this machine.
 
 For each tool the sink's own CPU time per message is printed (its process's CPU time over the run,
 including its connection handling): what one aiosmtpd process spends on that tool's transactions.
@@ -34,7 +39,9 @@ import email.policy
 import multiprocessing
 import os
 import re
+import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -102,6 +109,49 @@ def mailmerge_same_content(folder: Path) -> None:
     (folder / "mailmerge_multipart.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def first_message(folder: Path) -> bytes:
+    """pressctl's message for the first recipient, as it goes over the wire (CRLF, dot-stuffed, the final dot)."""
+    data = (folder / "first.mbox").read_bytes()
+    message = data[data.index(b"\n") + 1:].rstrip(b"\n").replace(b"\n", b"\r\n") + b"\r\n"
+    return message.replace(b"\r\n.", b"\r\n..") + b".\r\n"
+
+
+def bare_client(port: int, payload: bytes, first: int, count: int) -> None:
+    """`count` transactions over one connection with as little work as a client can do."""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        replies = connection.makefile("rb")
+
+        def answer() -> bytes:
+            while (line := replies.readline())[3:4] == b"-":
+                pass
+            return line
+
+        answer()
+        connection.sendall(b"EHLO bench.example\r\n")
+        answer()
+        for number in range(first, first + count):
+            for command in (b"MAIL FROM:<press@example.org> BODY=8BITMIME\r\n",
+                            b"RCPT TO:<editor%05d@example.net>\r\n" % number, b"DATA\r\n", payload):
+                connection.sendall(command)
+                answer()
+        connection.sendall(b"QUIT\r\n")
+        answer()
+
+
+def bare_clients(port: int, payload: bytes, count: int, connections: int) -> float:
+    """Wall seconds for `count` messages from bare clients over `connections` connections at once."""
+    shares = [count // connections + (number < count % connections) for number in range(connections)]
+    starts = [sum(shares[:number]) for number in range(connections)]
+    clients = [multiprocessing.Process(target=bare_client, args=(port, payload, start, share))
+               for start, share in zip(starts, shares, strict=True)]
+    start = time.perf_counter()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    return time.perf_counter() - start
+
+
 def timed(command: list[str], folder: Path) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user and system, from wait4) of one child process."""
     start = time.perf_counter()
@@ -142,7 +192,7 @@ def journal_seconds(folder: Path, count: int) -> float:
 @dataclass
 class Run:
     label: str
-    command: list[str]
+    command: list[str] | int  # a tool's command, or the connections of bare clients
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # the tool's own
     sink: list[float] = field(default_factory=list)  # the sink's, over the same run
@@ -164,7 +214,9 @@ def main() -> None:
     runs = [Run("pressctl send (journal durable)", ours),
             Run(f"pressctl send, connections = {args.connections}", [*ours, "--config", "parallel/pressctl.toml"]),
             Run("mailmerge 2.3.0, the same content", [*mailmerge, "mailmerge_multipart.txt"]),
-            Run("mailmerge 2.3.0, plain text only", [*mailmerge, "mailmerge_template.txt"])]
+            Run("mailmerge 2.3.0, plain text only", [*mailmerge, "mailmerge_template.txt"]),
+            Run("sink's limit: bare client", 1),
+            Run(f"sink's limit: bare clients, {args.connections}", args.connections)]
     share = []
     pipe, child_end = multiprocessing.Pipe()
     server = multiprocessing.Process(target=sink, args=(child_end,), daemon=True)
@@ -190,9 +242,16 @@ def main() -> None:
                 parallel.mkdir()
                 (parallel / "pressctl.toml").write_text((folder / "pressctl.toml").read_text(encoding="utf-8")
                                                         + f"connections = {args.connections}\n", encoding="utf-8")
+                payload = first_message(folder)
                 for run in runs:
                     count, cpu = received()
-                    wall, own = timed(run.command, folder)
+                    if isinstance(run.command, int):
+                        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        wall = bare_clients(port, payload, args.messages, run.command)
+                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        own = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                    else:
+                        wall, own = timed(run.command, folder)
                     after, cpu_after = received()
                     assert after - count == args.messages, f"{run.label}: {after - count} messages arrived"
                     run.wall.append(wall)
@@ -211,10 +270,12 @@ def main() -> None:
         best = run.best()
         print(f"{run.label:<36} {run.wall[best]:>9.2f} {n / run.wall[best]:>11.0f} "
               f"{1000 * run.cpu[best] / n:>8.2f} {1000 * run.sink[best] / n:>9.2f}")
-    ours, parallel_wall, same, plain = (min(run.wall) for run in runs)
+    ours, parallel_wall, same, plain, bare, bare_parallel = (min(run.wall) for run in runs)
     for label, wall in (("pressctl", ours), (f"pressctl with {args.connections} connections", parallel_wall)):
         print(f"{label} is {same / wall:.1f}x as fast as mailmerge sending the same content (target: at least 3x), "
               f"{plain / wall:.1f}x mailmerge sending plain text only")
+    print(f"the sink's own limit with pressctl's message: {plain / bare:.1f}x mailmerge sending plain text only "
+          f"over one connection, {plain / bare_parallel:.1f}x over {args.connections}")
     journal = min(share)
     print(f"journal: {journal:.2f} s of pressctl's {ours:.2f} s ({journal / ours:.0%}), "
           f"its writes timed alone for {n} messages")

@@ -6,6 +6,7 @@ import csv
 import email
 import io
 import sqlite3
+from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 
@@ -451,3 +452,24 @@ def test_each_recipient_gets_the_version_in_their_language(workspace: Path, runn
     images = [part for part in bayu.walk() if part.get_content_type() == "image/png"]
     assert [part.get_filename() for part in images] == ["signing-amsterdam.png"]  # shown inline, as cid:
     assert femke["Content-Language"] == "en" and femke.get_content_type() == "multipart/alternative"
+
+
+def test_the_next_message_made_early_keeps_its_error_for_its_turn() -> None:
+    """Over one connection the next message is merged while the server takes in the one before; a failure in
+    making it surfaces when its turn comes, not inside that transaction (where it could pass for a lost
+    connection)."""
+    from pressctl.send.delivery import _Ahead
+
+    def made() -> Iterator[int]:
+        yield 1
+        raise OSError("templates unreadable")
+
+    ahead = _Ahead(made())
+    ahead.make_next()
+    ahead.make_next()  # a second call keeps the item made
+    assert next(ahead) == 1
+    ahead.make_next()  # the error is kept, not raised here
+    with pytest.raises(OSError, match="templates unreadable"):
+        next(ahead)
+    ahead.make_next()
+    assert list(ahead) == []

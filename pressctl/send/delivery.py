@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pressctl.config import Config
 from pressctl.contacts.addresses import mail_address
@@ -23,6 +24,8 @@ from pressctl.send.transport import Connection, Outcome
 # Messages marked `sending` with one fsync. Without a boot id a kill could not tell the marked from
 # the started, so there each message is marked alone (see journal.py).
 BATCH = 64
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -79,8 +82,9 @@ class Sender:
                 else:
                     self._record(recipient, outcome)
 
+        messages = _Ahead(self._messages(recipients))
         try:
-            for number, (recipient, data, unmade) in enumerate(self._messages(recipients)):
+            for number, (recipient, data, unmade) in enumerate(messages):
                 if number % batch == 0:  # before any of them can reach a connection
                     journal.reserve(plan.release_id, [r.key for r in recipients[number:number + batch]],
                                     plan.version)
@@ -93,7 +97,7 @@ class Sender:
                     self._record(recipient, outcome)
                     continue
                 self._wait_for_rate()
-                settle(lanes.hand(recipient, data, again=True))
+                settle(lanes.hand(recipient, data, again=True, meanwhile=messages.make_next))
             settle(lanes.wait())
             for round_number in range(self.retries):
                 if not later or self.result.left:
@@ -139,11 +143,12 @@ class Sender:
                 except InputError as err:  # the merge refuses what an ordinary mail header cannot carry
                     yield recipient, None, err.message
 
-    def _one(self, connection: Connection, recipient: Recipient, data: bytes) -> Outcome:
+    def _one(self, connection: Connection, recipient: Recipient, data: bytes,
+             meanwhile: Callable[[], None] | None) -> Outcome:
         """One transaction on `connection`, in its thread: the start of DATA and the answer journalled."""
         plan, journal = self.plan, self.journal
         outcome = connection.deliver(plan.sender, recipient.address, data,
-                                     lambda: journal.start(plan.release_id, recipient.key))
+                                     lambda: journal.start(plan.release_id, recipient.key), meanwhile)
         journal.finish(plan.release_id, recipient.key, outcome.state, outcome.reply)
         return outcome
 
@@ -199,6 +204,31 @@ def mark_test(data: bytes) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
+class _Ahead(Iterator[T]):
+    """An iterator that can make its next item early: over one connection the next message is merged while
+    the server takes in the one before (its DATA costs the server longer than a merge costs pressctl).
+    An exception in making an item is raised when that item is asked for, as without the lookahead."""
+
+    def __init__(self, items: Iterator[T]) -> None:
+        self.items = items
+        self.made: tuple[T | None, Exception | None] | None = None
+
+    def make_next(self) -> None:
+        if self.made is None:
+            try:
+                self.made = next(self.items), None
+            except Exception as err:  # StopIteration included
+                self.made = None, err
+
+    def __next__(self) -> T:
+        self.make_next()
+        assert self.made is not None
+        (item, error), self.made = self.made, None
+        if error is not None:
+            raise error
+        return item  # type: ignore[return-value]
+
+
 class _Lanes:
     """The send's connections, each with a thread of its own that carries one message at a time.
 
@@ -211,7 +241,7 @@ class _Lanes:
     """
 
     def __init__(self, connections: Sequence[Connection],
-                 deliver: Callable[[Connection, Recipient, bytes], Outcome]) -> None:
+                 deliver: Callable[[Connection, Recipient, bytes, Callable[[], None] | None], Outcome]) -> None:
         self.deliver = deliver
         self.only = connections[0] if len(connections) == 1 else None
         self.todo: queue.SimpleQueue[tuple[Recipient, bytes, bool] | None] = queue.SimpleQueue()
@@ -225,10 +255,11 @@ class _Lanes:
         for thread in self.threads:
             thread.start()
 
-    def _one(self, connection: Connection, recipient: Recipient, data: bytes, again: bool) -> Outcome:
-        outcome = self.deliver(connection, recipient, data)
+    def _one(self, connection: Connection, recipient: Recipient, data: bytes, again: bool,
+             meanwhile: Callable[[], None] | None = None) -> Outcome:
+        outcome = self.deliver(connection, recipient, data, meanwhile)
         if again and outcome.state == "deferred" and connection.smtp is None:
-            outcome = self.deliver(connection, recipient, data)  # it dropped: once more on a new one
+            outcome = self.deliver(connection, recipient, data, meanwhile)  # it dropped: once more on a new one
         return outcome
 
     def _carry(self, connection: Connection) -> None:
@@ -261,10 +292,13 @@ class _Lanes:
         ready, self.ready = self.ready, []
         return ready
 
-    def hand(self, recipient: Recipient, data: bytes, *, again: bool) -> list[tuple[Recipient, bytes, Outcome]]:
-        """`again`: when the connection turns out to have dropped, try once more on a new one."""
+    def hand(self, recipient: Recipient, data: bytes, *, again: bool,
+             meanwhile: Callable[[], None] | None = None) -> list[tuple[Recipient, bytes, Outcome]]:
+        """`again`: when the connection turns out to have dropped, try once more on a new one. `meanwhile` runs
+        in the sending thread while a single connection waits for the server's answer to the message (with
+        several, that thread is free anyway)."""
         if self.only is not None:
-            return [(recipient, data, self._one(self.only, recipient, data, again))]
+            return [(recipient, data, self._one(self.only, recipient, data, again, meanwhile))]
         self._collect(block=self.busy >= len(self.threads))
         ready = self._returned()
         self.todo.put((recipient, data, again))
