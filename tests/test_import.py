@@ -523,6 +523,20 @@ def test_any_text_is_written_as_a_scalar_both_yaml_readers_read_back(value: str)
     assert yaml.safe_load(f"key: {written}\n")["key"] == value  # PyYAML locates findings in the same text
 
 
+@given(st.text(min_size=1, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_a_double_quoted_scalar_is_written_as_json_writes_it(value: str) -> None:
+    """The writer quotes plain-safe text itself, without json.dumps: the books it writes stay byte for byte
+    what they were."""
+    import json
+
+    from pressctl.imports.yamltext import scalar
+
+    expected = json.dumps(value, ensure_ascii=False)
+    if expected.isprintable():
+        assert scalar(value, force=True) == expected
+
+
 def test_a_later_row_unsubscribing_an_earlier_one_marks_it_wherever_its_text_stands(tmp_path: Path, runner,
                                                                                      monkeypatch) -> None:
     """The new contacts' text is joined a batch at a time: a mark for a contact in an earlier batch, or

@@ -73,9 +73,6 @@ def mail_address(text: str) -> MailAddress | None:
     Syntax only, no network. Surrounding white space is not forgiven here: `contacts check` reports
     it (and `--fix` removes it); until then the address is not used.
     """
-    from email_validator import EmailNotValidError, validate_email
-
-    memoise_domain_validation()
     local, at, domain = text.rpartition("@")
     if at and _plain_local(local) and len(text.encode("utf-8")) <= _MAX_LENGTH:
         # Most of the time is the domain's, and a book has few domains: validate each once. A plain ASCII
@@ -86,6 +83,9 @@ def mail_address(text: str) -> MailAddress | None:
         address = MailAddress(local, *valid_domain)
         if max(len(address.normalised.encode("utf-8")), len(f"{local}@{valid_domain[1]}")) <= _MAX_LENGTH:
             return address
+    from email_validator import EmailNotValidError, validate_email
+
+    memoise_domain_validation()
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
@@ -107,6 +107,7 @@ def _domain(domain: str) -> tuple[str, str] | None:
     """The domain's Unicode and A-label forms, as email-validator gives them, or None when it is not valid."""
     from email_validator import EmailNotValidError, validate_email
 
+    memoise_domain_validation()
     try:
         checked = validate_email(f"a@{domain}", check_deliverability=False)
     except EmailNotValidError:

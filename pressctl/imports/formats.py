@@ -368,7 +368,7 @@ class RowMapper:
         return self.record(*row)
 
     def record(self, number: int, cells: Sequence[str]) -> Record:
-        if self.fmt.defused:
+        if self.fmt.defused and "'" in "".join(cells):  # only a cell that starts with ' can be defused
             cells = [undefuse(cell) if cell[:1] == "'" else cell for cell in cells]
         count = len(cells)
         fields: dict[str, Any] = dict.fromkeys(_TEXT_FIELDS, "")

@@ -106,13 +106,14 @@ def prepare(record: Record, rules: Rules,
         problems.append(("email", "neither an e-mail address nor a phone number"))
     if problems:
         return prepared, None
-    prepared.id_base = slug(record.display_name) or slug(record.email.partition("@")[0]) or ID_FALLBACK
+    name = record.display_name
+    prepared.id_base = slug(name) or slug(record.email.partition("@")[0]) or ID_FALLBACK
     lists = () if record.unsubscribed else tuple(dict.fromkeys((*record.lists, *rules.lists)))
     consent = consent_of(record, rules)
     if lists and not consent:
         prepared.unconsented = lists
         return prepared, None
-    values: dict[str, object] = {"id": _PLACEHOLDER_ID, "name": record.display_name or prepared.email}
+    values: dict[str, object] = {"id": _PLACEHOLDER_ID, "name": name or prepared.email}
     if record.given_name and record.family_name:
         values["given_name"], values["family_name"] = record.given_name, record.family_name
     for key, value in (("role", record.role), ("organisation", record.organisation), ("email", prepared.email)):
@@ -281,11 +282,9 @@ def _international(e164: str, extension: str | None) -> str:
     country's formats whose leading digits and pattern fit the national number, as format_number
     chooses it, with each country's formats compiled once (format_number finds and compiles them
     again for every number, most of an import's time per number)."""
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
     digits = e164[1:]
-    length = next(n for n in (1, 2, 3) if int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE)
-    country, national = int(digits[:length]), digits[length:]
+    country, length = _country_code(digits[:3])
+    national = digits[length:]
     formats, extension_prefix = _number_formats(country)
     for leading, whole, pattern, rule, template in formats:
         if (leading is None or leading(national)) and whole(national):
@@ -298,6 +297,15 @@ def _international(e164: str, extension: str | None) -> str:
             break
     written = f"+{country} {national}"
     return written + extension_prefix + extension if extension else written
+
+
+@cache
+def _country_code(first_digits: str) -> tuple[int, int]:
+    """The country code an E.164 number starts with (from its first three digits), and its length."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+    length = next(n for n in (1, 2, 3) if int(first_digits[:n]) in COUNTRY_CODE_TO_REGION_CODE)
+    return int(first_digits[:length]), length
 
 
 # (leading digits test, whole-number test, pattern, rule, the rule as a str.format template or None)
@@ -338,4 +346,7 @@ def slug(name: str) -> str:
     """An id from a name: transliterated to ASCII (anyascii covers Khmer, Arabic, CJK …), a-z, 0-9, '-'."""
     from anyascii import anyascii
 
-    return re.sub(r"[^a-z0-9]+", "-", anyascii(name).lower()).strip("-")[:60].strip("-")
+    return _NOT_IN_SLUG.sub("-", anyascii(name).lower()).strip("-")[:60].strip("-")
+
+
+_NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")

@@ -148,7 +148,7 @@ def _csv_rows(handle: io.TextIOBase, reader: Any, encoding: str, display: str) -
     with handle:
         try:
             for number, cells in enumerate(reader, start=2):
-                if any(cell.strip() for cell in cells):
+                if "".join(cells).strip():  # a row of empty or blank cells is no row
                     yield number, cells
         except csv.Error as err:
             raise InputError(f"row {reader.line_num}: {err}", path=display) from None

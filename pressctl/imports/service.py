@@ -37,7 +37,19 @@ class ImportResult:
 def import_contacts(book_path: Path, files: list[Path], *, fmt: str | None = None, mapping: str | None = None,
                     encoding: str | None = None, unsubscribes: list[Path] | None = None,
                     options: Options | None = None, dry_run: bool = False, diff: bool = False) -> ImportResult:
-    options = options or Options()
+    from pressctl.contacts.check import without_gc
+
+    # The collector off for all of it, in the forked workers too (they inherit it): the rows make many
+    # short-lived objects and no reference cycles, and each collection walks everything alive (a tenth
+    # of the time a row takes to prepare).
+    with without_gc():
+        return _import_contacts(book_path, files, fmt, mapping, encoding, unsubscribes, options or Options(),
+                                dry_run, diff)
+
+
+def _import_contacts(book_path: Path, files: list[Path], fmt: str | None, mapping: str | None,
+                     encoding: str | None, unsubscribes: list[Path] | None, options: Options, dry_run: bool,
+                     diff: bool) -> ImportResult:
     if options.consent_basis and options.consent_basis not in CONSENT_BASES:
         raise UsageError(f"--consent-basis {options.consent_basis!r}: use one of {', '.join(CONSENT_BASES)}")
     if bool(options.consent_basis) != bool(options.consent_source):

@@ -66,6 +66,8 @@ def _scalar(value: str, quote: str, force: bool) -> str:
         return value
     if quote == "'" and value.isprintable():
         return "'" + value.replace("'", "''") + "'"
+    if '"' not in value and "\\" not in value and value.isprintable():
+        return '"' + value + '"'  # what json.dumps gives for it, without its cost (a number, "Outlet 9, Ltd")
     text = json.dumps(value, ensure_ascii=False)
     if text.isprintable():  # JSON escaped every control character: nothing YAML could misread is left
         return text
