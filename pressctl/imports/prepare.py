@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -156,40 +155,24 @@ def prepare_batch(records: Iterable[Record], rules: Rules) -> list[Prepared]:
 
 def prepare_all(rows: Iterable[Any], to_record: Callable[[Any], Record], rules: Rules,
                 parallel: bool) -> Iterator[Prepared]:
-    """Every row prepared, in order: in forked worker processes when `parallel`, with a few batches in
+    """Every row prepared, in order: in two forked worker processes when `parallel`, with a few batches in
     flight at a time (memory holds those, not the file)."""
+    from pressctl.workers import can_fork, in_workers
+
     batches = _batches(rows)
-    if not parallel or not _can_fork():
+    if not parallel or not can_fork():
         for batch in batches:
             yield from prepare_batch(map(to_record, batch), rules)
         return
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-    global _SHARED
-    _SHARED = (to_record, rules)  # forked workers inherit it: only the rows are sent to them
-    workers = 2
-    pending: deque[Future[list[Prepared]]] = deque()
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for batch in batches:
-                pending.append(pool.submit(_prepare_in_worker, batch))
-                if len(pending) > 2 * workers:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
-        _SHARED = None
-
-
-_SHARED: tuple[Callable[[Any], Record], Rules] | None = None
+    # The workers inherit the row mapping and the rules at fork: only the rows are sent to them.
+    for prepared in in_workers(_prepare_in_worker, batches, shared=(to_record, rules), workers=2, ahead=5):
+        yield from prepared
 
 
 def _prepare_in_worker(batch: list[Any]) -> list[Prepared]:
-    assert _SHARED is not None
-    to_record, rules = _SHARED
+    from pressctl.workers import shared
+
+    to_record, rules = shared()
     return prepare_batch(map(to_record, batch), rules)
 
 
@@ -197,12 +180,6 @@ def _batches(rows: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, BATCH)):
         yield batch
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _phone_entry(written: str, phone: PhoneIn) -> dict[str, str]:
