@@ -136,9 +136,10 @@ def ensure_renderable(release: Release, book: ContactBook) -> None:
 
 def build_context(release: Release, book: ContactBook, config: Config, *,
                   recipient: RecipientView | None = None, greeting: str = "",
-                  unsubscribe_url: str = "", both: bool = False) -> dict[str, Any]:
+                  unsubscribe_url: str = "", both: bool = False, published: bool = False) -> dict[str, Any]:
     """Every template variable (docs/templates.md lists them). `both`: the text and the HTML document will
-    be rendered from it (an e-mail), so each part of the statement is parsed once for the two."""
+    be rendered from it (an e-mail), so each part of the statement is parsed once for the two. `published`:
+    for the newsroom, which shows a release only once its embargo has lifted, so it is not embargoed."""
     from markupsafe import Markup
 
     from pressctl.render import markdown
@@ -146,7 +147,8 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
     t = phrases_for(release.language)
     contacts = book.by_id()
     embargo_text = t.moment(release.embargo) if release.embargo else ""
-    status = t("EMBARGOED UNTIL {when}", when=embargo_text) if release.embargo else t("FOR IMMEDIATE RELEASE")
+    embargoed = release.embargo is not None and not published
+    status = t("EMBARGOED UNTIL {when}", when=embargo_text) if embargoed else t("FOR IMMEDIATE RELEASE")
     date_text = t.long_date(release.date)
     dateline = f"{release.dateline.upper()}, {date_text} \u2013"
     quotes = [_quote_view(q, contacts, t) for q in release.quotes]
@@ -170,7 +172,7 @@ def build_context(release: Release, book: ContactBook, config: Config, *,
         "lang": release.language,
         "headline": release.headline,
         "subheadline": release.subheadline,
-        "embargoed": release.embargo is not None,
+        "embargoed": embargoed,
         "embargo_text": embargo_text,
         "status": status,
         "date_text": date_text,

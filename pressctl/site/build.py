@@ -164,20 +164,14 @@ def original_slug(release: Release) -> str:
 
 def _article(release: Release, book: ContactBook, config: Config, settings: SiteSettings) -> Article:
     from pressctl.render.document import build_context
-    from pressctl.render.phrases import phrases_for
 
     href = quote(release.slug) + ".html"
     if release.embargo is not None:
         published = release.embargo.astimezone(UTC)
     else:
         published = datetime.combine(release.date, time(0), UTC)
-    context = build_context(release, book, config)
-    if release.embargo is not None:
-        # Only a lifted embargo reaches the site: a published page is not embargoed (`embargo_text` still
-        # says when it lifted).
-        context["status"] = phrases_for(release.language)("FOR IMMEDIATE RELEASE")
-        context["embargoed"] = False
-    return Article(release, context, release.slug, href, settings.base_url + href, published)
+    return Article(release, build_context(release, book, config, published=True), release.slug, href,
+                   settings.base_url + href, published)
 
 
 def assemble(articles: list[Article], settings: SiteSettings, config: Config,
