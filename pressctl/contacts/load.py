@@ -200,9 +200,7 @@ class ContactBuilder:
             self.add("C009", f"`{key}` is null; give a value or remove the key", (*path, key), contact)
             return None
         hint = ""
-        if isinstance(value, date):
-            hint = f"; YAML read the date {value.isoformat()}: put the value in quotes to keep it as text"
-        elif isinstance(value, int | float | bool):
+        if isinstance(value, int | float | bool):
             shown = str(value).lower() if isinstance(value, bool) else value
             hint = f"; YAML read {shown}: put the value in quotes to keep it as text"
         self.add("F004", f"`{key}` should be text, not {describe_type(value)}{hint}", (*path, key), contact)
@@ -381,11 +379,7 @@ class ContactBuilder:
         value = item.get("unsubscribed", False)
         if isinstance(value, bool):
             return value
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
+        if isinstance(value, str):  # dates are text (parse_fast)
             day = _day(value)
             if day is not None:
                 return day
@@ -408,11 +402,7 @@ class ContactBuilder:
                      (*cpath, "basis"), contact)
         when = value.get("date")
         day: date | None = None
-        if isinstance(when, datetime):
-            day = when.date()
-        elif isinstance(when, date):
-            day = when
-        elif isinstance(when, str):
+        if isinstance(when, str):  # dates are text (parse_fast)
             day = _day(when)
             if day is None:
                 self.add("C007", f"consent date {when!r} is not a date (YYYY-MM-DD)", (*cpath, "date"), contact)

@@ -159,18 +159,15 @@ class _Builder:
         value = self.data.get("date")
         if value is None:
             return None
-        if isinstance(value, datetime):
+        if isinstance(value, date):
+            return value  # a language version's, read from its original (versions.py)
+        if isinstance(value, str) and timestamp_text(value):  # a file's dates are text (parse_fast)
             self.add("R011", "`date` is a date without a time, `YYYY-MM-DD`; put the time in `embargo`", ("date",))
             return None
-        if isinstance(value, date):
-            return value
         return self.parse_date(str(value), ("date",))
 
     def parse_date(self, text: str, path: KeyPath) -> date | None:
         match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
-        if not match and path == ("date",) and re.match(r"\d{4}-\d{2}-\d{2}[T ]\d", text.strip()):
-            self.add("R011", "`date` is a date without a time, `YYYY-MM-DD`; put the time in `embargo`", ("date",))
-            return None
         if not match:
             self.add("R011", f"`{path[0]}` is {text!r}; write the date as YYYY-MM-DD", path)
             return None
@@ -198,45 +195,42 @@ class _Builder:
         if value is None:
             return None
         if isinstance(value, datetime):
-            moment = value
-        elif isinstance(value, date):
-            return refuse("R005", f"needs a time and a time zone, e.g. {example}")
-        elif isinstance(value, str):
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-                return refuse("R005", f"needs a time and a time zone, e.g. {example}")
-            text, _, zone_name = value.strip().rpartition(" ")
-            iso = timestamp_text(value)
-            if iso:  # `2024-06-26 06:00:00 +02:00` is one date-time, not one and a zone's name
-                text, zone_name = iso, ""
-            elif not text:
-                text, zone_name = zone_name, ""
-            try:
-                moment = datetime.fromisoformat(text.strip())
-            except ValueError:
-                return refuse("R011", f"is {value!r}, not an ISO 8601 date-time such as {example}")
-            if zone_name:
-                try:
-                    zone = ZoneInfo(zone_name)
-                except (ZoneInfoNotFoundError, ValueError):
-                    return refuse("R011", f"{value!r}: {zone_name!r} is not an IANA time zone such as "
-                                          "Europe/Amsterdam or Asia/Jakarta")
-                wall = moment.replace(tzinfo=None)
-                if moment.tzinfo is not None and moment.utcoffset() != wall.replace(tzinfo=zone).utcoffset():
-                    return refuse("R011", f"{value!r}: the offset is not {zone_name}'s at that time; give the "
-                                          "zone or the offset, not both")
-                earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
-                try:
-                    skipped = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
-                except OverflowError:
-                    skipped = False  # at the end of the calendar: refused as too far ahead below
-                if skipped or earlier.utcoffset() != later.utcoffset():
-                    offset = (later if skipped else earlier).isoformat()[19:]
-                    what = "does not exist" if skipped else "happens twice"
-                    return refuse("R011", f"{value!r}: {wall:%H:%M} {what} in {zone_name} that night (the clocks "
-                                          f"change); write the offset instead, e.g. {wall.isoformat()}{offset}")
-                moment = earlier
-        else:
+            return value  # a language version's, read and checked in its original (versions.py)
+        if not isinstance(value, str):  # a file's dates are text (parse_fast)
             return refuse("R011", f"must be a date-time, not {_describe(value)}")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return refuse("R005", f"needs a time and a time zone, e.g. {example}")
+        text, _, zone_name = value.strip().rpartition(" ")
+        iso = timestamp_text(value)
+        if iso:  # `2024-06-26 06:00:00 +02:00` is one date-time, not one and a zone's name
+            text, zone_name = iso, ""
+        elif not text:
+            text, zone_name = zone_name, ""
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            return refuse("R011", f"is {value!r}, not an ISO 8601 date-time such as {example}")
+        if zone_name:
+            try:
+                zone = ZoneInfo(zone_name)
+            except (ZoneInfoNotFoundError, ValueError):
+                return refuse("R011", f"{value!r}: {zone_name!r} is not an IANA time zone such as "
+                                      "Europe/Amsterdam or Asia/Jakarta")
+            wall = moment.replace(tzinfo=None)
+            if moment.tzinfo is not None and moment.utcoffset() != wall.replace(tzinfo=zone).utcoffset():
+                return refuse("R011", f"{value!r}: the offset is not {zone_name}'s at that time; give the "
+                                      "zone or the offset, not both")
+            earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+            try:
+                skipped = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+            except OverflowError:
+                skipped = False  # at the end of the calendar: refused as too far ahead below
+            if skipped or earlier.utcoffset() != later.utcoffset():
+                offset = (later if skipped else earlier).isoformat()[19:]
+                what = "does not exist" if skipped else "happens twice"
+                return refuse("R011", f"{value!r}: {wall:%H:%M} {what} in {zone_name} that night (the clocks "
+                                      f"change); write the offset instead, e.g. {wall.isoformat()}{offset}")
+            moment = earlier
         if moment.tzinfo is None or moment.utcoffset() is None:
             return refuse("R005", f"{moment.isoformat()} has no time zone: add the offset or the zone, e.g. "
                                   f"{moment.isoformat()}+02:00 or {moment.isoformat()} Europe/Amsterdam")

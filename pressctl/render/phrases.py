@@ -129,4 +129,3 @@ def compile_catalogues() -> list[Path]:
             write_mo(handle, catalog)
         written.append(mo)
     return written
-

@@ -91,7 +91,7 @@ class _Body:
         if self.static_from_line or not self.line_starts:
             return self.static_from_line
         escape = html_lib.escape if self.escape else str
-        return self.static_from_line or any(
+        return any(
             "From ".startswith((before + escape(values[name])).lstrip(">")[:5]) for before, name in self.line_starts)
 
 
