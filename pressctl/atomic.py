@@ -8,22 +8,26 @@ a NUL byte or a trailing `/`, or a name too long for the file system is refused 
 A regular file is replaced through a temporary file beside it (`.NAME.XXXXXXXX.tmp`), fsynced and
 renamed over it; the temporary file holds a lock while it is written, so the next write to the same
 target can tell one left by a killed run (unlocked) from one being written (locked) and remove it.
+A long write (an mbox of 10,000 messages) is synced to disk behind the writer as it goes, so that the
+fsync before the rename has only the last part left to wait for.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import re
 import shutil
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pressctl.errors import UsageError, WriteError, os_error
 
@@ -156,6 +160,8 @@ class Staged:
     def finish(self) -> None:
         """Flush and fsync the temporary file (its lock is held until commit or discard)."""
         self.handle.flush()
+        if isinstance(self.handle, _SyncingFile):
+            self.handle.settle()
         os.fsync(self.handle.fileno())
 
     def commit(self) -> None:
@@ -170,6 +176,9 @@ class Staged:
             fsync_folder(self.target.path.parent)
 
     def discard(self) -> None:
+        if isinstance(self.handle, _SyncingFile):
+            with contextlib.suppress(OSError):
+                self.handle.settle()
         with contextlib.suppress(OSError):
             os.unlink(self.tmp)
         with contextlib.suppress(OSError):
@@ -217,7 +226,7 @@ def _stage(target: Target, keep_mode: bool) -> Staged:
     with _writing(target, folder=True):
         while True:
             fd, name = tempfile.mkstemp(prefix=prefix, suffix=_TMP_SUFFIX, dir=folder)
-            handle = os.fdopen(fd, "wb")
+            handle = _SyncingFile(io.FileIO(fd, "wb"))
             if fcntl is None:
                 break
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -225,6 +234,48 @@ def _stage(target: Target, keep_mode: bool) -> Staged:
                 break
             handle.close()
     return Staged(target, handle, Path(name), mode)
+
+
+SYNC_BEHIND = 8 << 20  # bytes written between two background syncs of the temporary file
+
+
+class _SyncingFile(io.BufferedWriter):
+    """The temporary file. Each time another SYNC_BEHIND bytes are written, a background thread syncs what
+    is there so far (fdatasync waits without the GIL) while the writer goes on making the rest. The sync
+    before the rename then has only the last part left: a merge into a 140 MB mbox waited 0.3 s there,
+    with the CPU idle (bench/merge.py). A small file never starts the thread."""
+
+    def __init__(self, raw: io.FileIO) -> None:
+        super().__init__(raw)
+        self._unsynced = 0
+        self._thread: threading.Thread | None = None
+        self._error: OSError | None = None
+
+    def write(self, data: Any) -> int:
+        written = super().write(data)
+        self._unsynced += written
+        if self._unsynced >= SYNC_BEHIND and (self._thread is None or not self._thread.is_alive()):
+            self._unsynced = 0
+            super().flush()
+            self._thread = threading.Thread(target=self._sync, args=(self.fileno(),), daemon=True)
+            self._thread.start()
+        return written
+
+    def _sync(self, fd: int) -> None:
+        try:
+            getattr(os, "fdatasync", os.fsync)(fd)
+        except OSError as err:
+            self._error = err
+
+    def settle(self) -> None:
+        """Wait for a background sync, and raise what it met: Linux reports a failed write-back to one sync
+        of the file only, so an error the thread saw would not come back from the final fsync."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 def _tmp_prefix(name: str, name_max: int) -> str:
