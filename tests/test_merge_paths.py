@@ -224,3 +224,31 @@ def test_the_built_in_templates_spare_the_mbox_its_search_for_from_lines(workspa
                                                                                   audience=["readers"]))]
     # The first is rendered in full (and searched); the built-in greeting puts `Dear ` before every name.
     assert [data.from_lines for data in made] == [True, False, False]  # type: ignore[attr-defined]
+
+
+def test_placeholder_message_ids_are_reproducible_and_new_for_any_change(workspace: Path) -> None:
+    """The placeholder path hashes the rendering and the values rather than the 13 KB of bodies: still one
+    Message-ID (and boundary) per recipient, the same on a second run, new when the release or a name changes."""
+    config = load_config()
+
+    def ids(release_text: str, names: list[str]) -> list[tuple[str, str]]:
+        path = workspace / "releases" / "changed.md"
+        path.write_text(release_text, encoding="utf-8")
+        release = load_release(path)
+        book = open_book(book_of(workspace, names))
+        plan = choose_recipients(release, book, audience=["readers"])
+        parsed = [email.message_from_bytes(bytes(data), policy=policy.default)
+                  for _, data in messages(release, book, config, plan)]
+        for message in parsed:  # the boundary is in no body
+            assert all(message.get_boundary() not in part.get_content() for part in message.iter_parts())
+        return [(str(m["Message-ID"]), str(m.get_boundary())) for m in parsed]
+
+    text = (workspace / EXAMPLE).read_text(encoding="utf-8")
+    names = ["Ana Lima", "Ben Okafor", "Chan Sophea"]
+    first = ids(text, names)
+    assert len({mid for mid, _ in first}) == len({boundary for _, boundary in first}) == 3
+    assert ids(text, names) == first
+    corrected = ids(text.replace("4,200 workers", "4,300 workers"), names)
+    assert not {mid for mid, _ in corrected} & {mid for mid, _ in first}
+    renamed = ids(text, ["Ana Lima", "Ben Okafor-Lima", "Chan Sophea"])
+    assert renamed[0] == first[0] and renamed[2] == first[2] and renamed[1][0] != first[1][0]

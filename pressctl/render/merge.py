@@ -141,7 +141,8 @@ class _Merge:
             bodies = full
         else:
             bodies = filled
-        data = _message(self.env, recipient, values, *bodies)
+        made_from = self.fast.made_from(values) if self.fast and bodies is filled else None
+        data = _message(self.env, recipient, values, *bodies, made_from=made_from)
         if self.fast and bodies is filled and not self.fast.from_lines(values):
             data.from_lines = False
         return data
@@ -185,12 +186,13 @@ def _same(full: tuple[str, str], filled: tuple[Body, Body]) -> bool:
 
 
 def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: Body | str,
-             html: Body | str) -> MimeMessage:
+             html: Body | str, made_from: bytes | None = None) -> MimeMessage:
     contact = recipient.contact
     to = address_header(contact.name, values["email"], contact=contact.id)
     addresses = (values["unsubscribe_url"], env.mailto_for(contact.id))
     unsubscribe = tuple(header_url(address) for address in addresses if address)
-    return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe)
+    return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe,
+                         made_from=made_from)
 
 
 def write_mbox(path: Path, messages: Iterator[tuple[str, bytes | Spliced]],

@@ -12,6 +12,7 @@ block, `super()` or `self.…()` outside a plain `{{ … }}`), sends the merge d
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import re
 from collections.abc import Iterator, Mapping
@@ -48,6 +49,11 @@ class Prerendered:
         self.text = _Body(render_document("text", context, templates), escape=False)
         self.html = _Body(render_document("email", context, templates), escape=True)
         self.usable = self.text.usable and self.html.usable
+        # What a filled message is made from, but its values: the hash of both bodies as rendered once.
+        bodies = hashlib.sha256()
+        for body in (self.text, self.html):
+            bodies.update(len(body.template).to_bytes(8, "big") + body.template + "\n".join(body.fields).encode())
+        self.digest = bodies.digest()
 
     def fill(self, values: Mapping[str, str]) -> tuple[Body, Body] | None:
         """The two bodies for one recipient; None when the values are too long to keep lines within limits, or
@@ -56,6 +62,11 @@ class Prerendered:
         if len(joined) > VALUES_ROOM or "\r" in joined or "\n" in joined:
             return None
         return self.text.fill(values), self.html.fill(values)
+
+    def made_from(self, values: Mapping[str, str]) -> bytes:
+        """What determines the bodies fill(values) makes (see message_bytes): the rendering's digest and the
+        values, each on a line (fill() takes no value with a line break)."""
+        return self.digest + "\n".join(map(values.__getitem__, FIELDS)).encode("utf-8")
 
     def from_lines(self, values: Mapping[str, str]) -> bool:
         """Whether a line of the filled bodies may start with `From ` (after any `>`), which an mbox quotes."""
