@@ -142,7 +142,7 @@ class _Merge:
         else:
             bodies = filled
         made_from = self.fast.made_from(values) if self.fast and bodies is filled else None
-        data = _message(self.env, recipient, values, *bodies, made_from=made_from)
+        data = _message(self.env, recipient, values, bodies[0], bodies[1], made_from=made_from)
         if self.fast and bodies is filled and not self.fast.from_lines(values):
             data.from_lines = False
         return data
