@@ -72,6 +72,8 @@ class Envelope:
 
     def mailto_for(self, contact_id: str) -> str:
         """The mailto: unsubscribe address of one contact; `{id}` (in a subject, say) is percent-encoded."""
+        if not self.unsubscribe_mailto:
+            return ""
         return self.unsubscribe_mailto.replace("{id}", quote(contact_id, safe=""))
 
 

@@ -89,6 +89,7 @@ def phrases_for(language: str) -> Phrases:
     return Phrases(language, Locale.parse("en"), gettext.NullTranslations())
 
 
+@cache  # a book has a few dozen combinations of languages; a merge asks once per recipient
 def translated_language(languages: tuple[str, ...], fallback: str) -> str:
     """The first of a recipient's languages whose fixed phrases are translated, else `fallback`."""
     for language in languages:
