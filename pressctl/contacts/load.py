@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ CONTACT_KEYS = (
     "id", "name", "given_name", "family_name", "role", "organisation", "email", "phones", "phone", "region",
     "languages", "lists", "timezone", "unsubscribed", "consent", "notes",
 )
+_CONTACT_KEY_SET = frozenset(CONTACT_KEYS)  # what unknown_keys looks each key of each contact up in
 PHONE_KEYS = ("number", "type", "label")
 CONSENT_KEYS = ("basis", "source", "date")
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -150,23 +152,28 @@ class ContactBuilder:
         extra = {"at_key": True} if at_key else {}
         self.findings.append(Finding(code, message, path, contact, fix, extra=extra))
 
-    def unknown_keys(self, mapping: dict[Any, Any], known: tuple[str, ...], path: KeyPath,
-                     contact: str | None = None, extensions: bool = False) -> None:
+    def unknown_keys(self, mapping: dict[Any, Any], known: Collection[str], path: KeyPath,
+                     contact: str | None = None, extensions: bool = False) -> dict[str, Any]:
+        """Findings for the keys of `mapping` that are not text or not `known`. Returns the `x-…` entries
+        when `extensions` allows them (a contact keeps them as its extensions), else an empty dict."""
+        found: dict[str, Any] = {}
         for key in mapping:
+            if key in known:  # a known key is text: most keys are, so they are looked up first
+                continue
             problem = key_problem(key)
             if problem:
                 self.add("F004", problem, (*path, as_written(key)), contact, at_key=True)
                 continue
-            if key in known:
-                continue
             if extensions and key.startswith("x-"):
                 self.keys_within(mapping[key], (*path, key), contact)
+                found[key] = mapping[key]
                 continue
             guess = did_you_mean(key, known)
             hint = f"; {guess}" if guess else ""
             if extensions and not guess:
                 hint = "; extensions must start with `x-`"
             self.add("F005", f"unknown key `{key}`{hint}", (*path, key), contact, at_key=True)
+        return found
 
     def keys_within(self, value: Any, path: KeyPath, contact: str | None) -> None:
         """Keys that are not text anywhere inside an `x-…` value: templates and exports take its keys
@@ -296,7 +303,7 @@ class ContactBuilder:
             return None
         raw_id = item.get("id")
         label = raw_id if isinstance(raw_id, str) else None
-        self.unknown_keys(item, CONTACT_KEYS, path, label, extensions=True)
+        extensions = self.unknown_keys(item, _CONTACT_KEY_SET, path, label, extensions=True)
         cid = self.text(item, "id", path, label, required=True)
         name = self.text(item, "name", path, label, required=True)
         if cid is not None and not ID_PATTERN.fullmatch(cid):
@@ -324,7 +331,7 @@ class ContactBuilder:
             unsubscribed=self.unsubscribed(item, path, label),
             consent=self.consent(item.get("consent"), path, label),
             notes=self.text(item, "notes", path, label),
-            extensions={k: v for k, v in item.items() if isinstance(k, str) and k.startswith("x-")},
+            extensions=extensions,
             default_region=default_region,
         )
 
