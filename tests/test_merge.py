@@ -8,6 +8,8 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pressctl.cli import app
 from pressctl.config import load_config
@@ -305,3 +307,16 @@ def test_mbox_keeps_a_lone_carriage_return_beside_a_lone_line_feed(tmp_path: Pat
     mbox = tmp_path / "all.mbox"
     write_mbox(mbox, iter([("one", b"Subject: one\r\n\r\na\rb\nc\r\n")]))
     assert mbox.read_bytes() == b"From pressctl Thu Jan  1 00:00:00 1970\nSubject: one\n\na\rb\nc\n\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"Date: ", b"Date:", b"X-Date: ", b"\r\n", b"\n", b"\r", b"From: a",
+                                 b"Tue, 25 Jun 2024 06:00:00 +0000", b" ", b"D"]), max_size=12).map(b"".join))
+def test_the_mbox_from_line_takes_the_first_date_line_as_a_multiline_pattern_would(head: bytes) -> None:
+    """The From line's date is the value of the first line that starts with `Date: `, up to CR or LF."""
+    import re
+
+    from pressctl.render.merge import _date_of
+
+    match = re.search(rb"^Date: ([^\r\n]*)", head, re.MULTILINE)
+    assert _date_of(head) == (match.group(1) if match else b"")

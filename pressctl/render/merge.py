@@ -224,9 +224,8 @@ def _mbox_entry(data: bytes | Spliced) -> list[bytes]:
     """The message in mboxrd form, in pieces: a message with attachments converts only its own runs (each
     attachment part, shared by every message, is converted once; see render/attachments.py)."""
     head = data if isinstance(data, bytes) else data.pieces[0]
-    match = _DATE.search(head)
     body = [_mbox_body(data)] if isinstance(data, bytes) else data.mbox_body(_mbox_body)
-    return [b"From pressctl " + _stamp(match.group(1) if match else b"") + b"\n", *body, b"\n"]
+    return [b"From pressctl " + _stamp(_date_of(head)) + b"\n", *body, b"\n"]
 
 
 def _mbox_body(data: bytes) -> bytes:
@@ -239,7 +238,14 @@ def _mbox_body(data: bytes) -> bytes:
     return body
 
 
-_DATE = re.compile(rb"^Date: ([^\r\n]*)", re.MULTILINE)
+def _date_of(head: bytes) -> bytes:
+    """The value of the first line that starts with `Date: `, up to a CR or LF; b"" when no line does.
+    Looked for with bytes.find: a `(?m)^Date` pattern tries a match at every byte before it."""
+    start = 0 if head.startswith(b"Date: ") else head.find(b"\nDate: ") + 1
+    if start == 0 and not head.startswith(b"Date: "):
+        return b""
+    end = head.find(b"\n", start)
+    return (head[start + 6:] if end < 0 else head[start + 6:end]).split(b"\r", 1)[0]
 
 
 @lru_cache(maxsize=16)
