@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 import mailbox
 from email import policy
 from pathlib import Path
@@ -92,7 +93,9 @@ def test_names_with_quotes_and_commas(workspace: Path) -> None:
     message = email.message_from_bytes(data, policy=policy.default)
     [address] = message["To"].addresses
     assert (address.display_name, address.addr_spec) == ('Jansen, Femke "FJ" <x@evil>', "femke.jansen@example.net")
-    assert 'Femke "FJ" &lt;x@evil&gt;,</p>' in message.get_body(("html",)).get_content()
+    shown = message.get_body(("html",)).get_content()
+    assert "<x@evil>" not in shown and "&lt;x@evil&gt;" in shown  # escaped, not a tag
+    assert 'Jansen, Femke "FJ" <x@evil>,</p>' in html.unescape(shown)
     assert text_of(message).startswith('Beste Jansen, Femke "FJ" <x@evil>,\n')
 
 

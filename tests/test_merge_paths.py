@@ -1,4 +1,5 @@
-"""A merge does its per-release work once, and its placeholder path makes exactly the messages the plain one does."""
+"""A merge does its per-release work once, and its placeholder path makes messages that read exactly as the plain
+path's, the same wherever their recipient stands in the merge."""
 
 from __future__ import annotations
 
@@ -222,33 +223,37 @@ def test_the_built_in_templates_spare_the_mbox_its_search_for_from_lines(workspa
     book = open_book(book_of(workspace, ["Ana Lima", "From Dusk", "Ben Okafor"]))
     made = [data for _, data in messages(release, book, config, choose_recipients(release, book,
                                                                                   audience=["readers"]))]
-    # The first is rendered in full (and searched); the built-in greeting puts `Dear ` before every name.
-    assert [data.from_lines for data in made] == [True, False, False]  # type: ignore[attr-defined]
+    # Every message is filled in, the first too (after its check): the greeting puts `Dear ` before every name.
+    assert [data.from_lines for data in made] == [False, False, False]  # type: ignore[attr-defined]
 
 
-def test_placeholder_message_ids_are_reproducible_and_new_for_any_change(workspace: Path) -> None:
-    """The placeholder path hashes the rendering and the values rather than the 13 KB of bodies: still one
-    Message-ID (and boundary) per recipient, the same on a second run, new when the release or a name changes."""
+def test_a_message_is_the_same_wherever_its_recipient_stands_in_the_merge(workspace: Path) -> None:
+    """Each recipient's whole message (Message-ID, boundary, bodies) is the same in the book's order, in reverse
+    and merged alone (`--to`, a later `send`); the same again on a second run, and new when the release or
+    the recipient's name changes."""
     config = load_config()
 
-    def ids(release_text: str, names: list[str]) -> list[tuple[str, str]]:
+    def merged(release_text: str, names: list[str], order: slice = slice(None), alone: str | None = None
+               ) -> dict[str, bytes]:
         path = workspace / "releases" / "changed.md"
         path.write_text(release_text, encoding="utf-8")
         release = load_release(path)
         book = open_book(book_of(workspace, names))
-        plan = choose_recipients(release, book, audience=["readers"])
-        parsed = [email.message_from_bytes(bytes(data), policy=policy.default)
-                  for _, data in messages(release, book, config, plan)]
-        for message in parsed:  # the boundary is in no body
-            assert all(message.get_boundary() not in part.get_content() for part in message.iter_parts())
-        return [(str(m["Message-ID"]), str(m.get_boundary())) for m in parsed]
+        chosen = choose_recipients(release, book, audience=None if alone else ["readers"],
+                                   to=[alone] if alone else None).recipients
+        made = {r.id: bytes(data) for r, data in messages(release, book, config, list(chosen)[order])}
+        assert all(not data.from_lines for _, data in messages(release, book, config, chosen))  # type: ignore[attr-defined]
+        return made
 
     text = (workspace / EXAMPLE).read_text(encoding="utf-8")
-    names = ["Ana Lima", "Ben Okafor", "Chan Sophea"]
-    first = ids(text, names)
-    assert len({mid for mid, _ in first}) == len({boundary for _, boundary in first}) == 3
-    assert ids(text, names) == first
-    corrected = ids(text.replace("4,200 workers", "4,300 workers"), names)
-    assert not {mid for mid, _ in corrected} & {mid for mid, _ in first}
-    renamed = ids(text, ["Ana Lima", "Ben Okafor-Lima", "Chan Sophea"])
-    assert renamed[0] == first[0] and renamed[2] == first[2] and renamed[1][0] != first[1][0]
+    names = ["Ana Lima", 'Ben "Benny" Okafor & Co', "Chan Sophea", "Dara <Desk>"]
+    first = merged(text, names)
+    assert len(first) == 4 and len({data.split(b"Message-ID: ")[1][:40] for data in first.values()}) == 4
+    assert merged(text, names, slice(None, None, -1)) == first
+    assert all(merged(text, names, alone=contact) == {contact: first[contact]} for contact in first)
+    assert merged(text, names) == first
+    corrected = merged(text.replace("4,200 workers", "4,300 workers"), names)
+    assert all(corrected[c].split(b"Message-ID: ")[1][:40] != first[c].split(b"Message-ID: ")[1][:40] for c in first)
+    renamed = merged(text, [*names[:1], "Ben Okafor", *names[2:]])
+    assert renamed["reader-0"] == first["reader-0"]
+    assert renamed["reader-1"].split(b"Message-ID: ")[1][:40] != first["reader-1"].split(b"Message-ID: ")[1][:40]

@@ -55,7 +55,7 @@ class Envelope:
     date: str
     domain: str  # for Message-IDs
     language: str
-    seed: str  # release identity and Date, for Message-IDs and boundaries (with each message's bodies)
+    seed: str  # release identity and Date, for Message-IDs and boundaries (with what makes each message's bodies)
     unsubscribe_mailto: str = ""  # `[email] list_unsubscribe_mailto`, its `{id}` not yet filled in
 
     @cached_property
@@ -153,7 +153,7 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
     """Assemble one message. The Message-ID and boundary are a hash of the release, the Date, the recipient and
     the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release. `made_from`, when given,
     is hashed instead of the bodies: something shorter that determines them (a merge's placeholder path passes
-    a digest of its filled-in bodies and the values it fills in, a few hundred bytes for 13 KB of bodies)."""
+    a digest of the rendering it fills in and the recipient's values, a few hundred bytes for 13 KB of bodies)."""
     (text_encoding, text_data), (html_encoding, html_data) = (
         encode_body(body) if isinstance(body, str) else body for body in (text, html))
     hashed = env._hash_seed.copy()  # the same as hashing f"{env.seed}\n{key}\n" whole

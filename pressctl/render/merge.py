@@ -9,8 +9,8 @@ The API that `render --format eml` and `send` share:
 Everything that does not depend on the recipient (the template context with its Markdown, the envelope,
 the compiled templates) is made once per merge. Each message is then rendered in full from that context
 (the plain path), or, when the templates only print the recipient's values, filled into a rendering made
-once with placeholders (pressctl.render.placeholders); the first message is rendered both ways and compared,
-as a check on the fast path. `plan_merge` and `merge_messages` are the older names, kept as thin wrappers.
+once with placeholders (pressctl.render.placeholders); the first message filled in is also rendered in full and
+compared, as a check on the fast path. `plan_merge` and `merge_messages` are the older names, kept as thin wrappers.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def messages(release: Release, book: ContactBook, config: Config, plan: Recipien
     """(recipient, message bytes) for each recipient of the plan, in order."""
     recipients = [_as_recipient(r) for r in (plan.recipients if isinstance(plan, RecipientPlan) else plan)]
     merge = _Merge(release, book, config, templates=templates, sender=sender, fast=bool(recipients))
-    for number, recipient in enumerate(recipients):
-        yield recipient, merge.message(recipient, first=number == 0)
+    for recipient in recipients:
+        yield recipient, merge.message(recipient)
 
 
 class _Merge:
@@ -122,30 +122,33 @@ class _Merge:
         self.context = build_context(release, book, config)
         self.renderers: list[Callable[[dict[str, Any]], str]] = []
         self.fast: Prerendered | None = None
+        self.checked = False  # whether a filled message has been compared with its full rendering
         if fast and prints_recipient_only(templates):
             prerendered = Prerendered(self.context, templates, unsubscribe=bool(config.email.list_unsubscribe))
             self.fast = prerendered if prerendered.usable else None
 
-    def message(self, recipient: Recipient, *, first: bool) -> MimeMessage:
-        """One recipient's message. The first is rendered both ways: if the two differ, the rest take the plain
-        path too."""
+    def message(self, recipient: Recipient) -> MimeMessage:
+        """One recipient's message. The first message the placeholder path fills is also rendered in full and
+        the two compared; if they differ, it and every later message take the plain path. A message is thus
+        made the same way wherever its recipient stands in the merge (or whether it is merged alone)."""
         values = _values(self.release, self.config, recipient)
         filled = self.fast.fill(values) if self.fast else None
-        bodies: tuple[Body | str, Body | str]
-        if filled is None or first:
-            if not self.renderers:
-                self.renderers = [document_renderer("text", self.templates), document_renderer("email", self.templates)]
-            full = _render(self.context, recipient, values, self.renderers)
-            if filled is not None and not _same(full, filled):
-                self.fast = None
-            bodies = full
-        else:
-            bodies = filled
-        made_from = self.fast.made_from(values) if self.fast and bodies is filled else None
-        data = _message(self.env, recipient, values, bodies[0], bodies[1], made_from=made_from)
-        if self.fast and bodies is filled and not self.fast.from_lines(values):
+        if filled is not None and not self.checked:
+            self.checked = True
+            if not _same(self._render(recipient, values), filled):
+                self.fast = filled = None
+        if filled is None or self.fast is None:
+            text, html = self._render(recipient, values)
+            return _message(self.env, recipient, values, text, html)
+        data = _message(self.env, recipient, values, *filled, made_from=self.fast.made_from(values))
+        if not self.fast.from_lines(values):
             data.from_lines = False
         return data
+
+    def _render(self, recipient: Recipient, values: dict[str, str]) -> tuple[str, str]:
+        if not self.renderers:
+            self.renderers = [document_renderer("text", self.templates), document_renderer("email", self.templates)]
+        return _render(self.context, recipient, values, self.renderers)
 
 
 def _as_recipient(item: Contact | Recipient) -> Recipient:

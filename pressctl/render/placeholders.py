@@ -2,12 +2,13 @@
 
 The plain path (pressctl.render.merge) renders both templates and inlines the CSS for every recipient. When
 the templates only *print* the recipient's values, every message is the same text with those values put in,
-so rendering once with a placeholder in each place and substituting per message gives the same messages,
-about six times faster (bench/merge.py measures both). `prints_recipient_only()` decides that from the
-templates' syntax trees, conservatively: any other use of `recipient`, `greeting` or `unsubscribe_url` (a
-test such as `recipient.language == "nl"`, a filter, a `{% set %}`, a macro), and any construct that could
-transform printed text afterwards (`{% filter %}`, `{% set %}…{% endset %}`, `{% autoescape %}`, a call
-block, `super()` or `self.…()` outside a plain `{{ … }}`), sends the merge down the plain path.
+so rendering once with a placeholder in each place and substituting per message gives messages that read
+the same (the same text; HTML that shows the same, its entities written by html.escape), about six times
+faster (bench/merge.py measures both). `prints_recipient_only()` decides that from the templates' syntax
+trees, conservatively: any other use of `recipient`, `greeting` or `unsubscribe_url` (a test such as
+`recipient.language == "nl"`, a filter, a `{% set %}`, a macro), and any construct that could transform
+printed text afterwards (`{% filter %}`, `{% set %}…{% endset %}`, `{% autoescape %}`, a call block,
+`super()` or `self.…()` outside a plain `{{ … }}`), sends the merge down the plain path.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ class _Body:
 
 def prints_recipient_only(templates: Path | str | None) -> bool:
     """True when the e-mail templates (and all they extend, include or import) use the recipient's values
-    only by printing them, so that the placeholder path makes the same messages as the plain one."""
+    only by printing them, so that the placeholder path makes messages that read as the plain one's."""
     import jinja2
 
     env = environment(templates, html=True)
