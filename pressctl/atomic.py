@@ -151,7 +151,7 @@ def atomic_file(path: PathLike, *, keep_mode: bool = True, inputs: Iterable[Path
 class Staged:
     """A new version of a file, complete on disk beside it, that `commit` puts in place."""
 
-    def __init__(self, target: Target, handle: BinaryIO, tmp: Path, mode: int | None) -> None:
+    def __init__(self, target: Target, handle: _SyncingFile, tmp: Path, mode: int | None) -> None:
         self.target = target
         self.handle = handle
         self.tmp = tmp
@@ -160,8 +160,7 @@ class Staged:
     def finish(self) -> None:
         """Flush and fsync the temporary file (its lock is held until commit or discard)."""
         self.handle.flush()
-        if isinstance(self.handle, _SyncingFile):
-            self.handle.settle()
+        self.handle.settle()
         os.fsync(self.handle.fileno())
 
     def commit(self) -> None:
@@ -176,13 +175,14 @@ class Staged:
             fsync_folder(self.target.path.parent)
 
     def discard(self) -> None:
-        if isinstance(self.handle, _SyncingFile):
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)  # first: a second Ctrl-C while a background sync ends leaves no file behind
+        try:
             with contextlib.suppress(OSError):
-                self.handle.settle()
-        with contextlib.suppress(OSError):
-            os.unlink(self.tmp)
-        with contextlib.suppress(OSError):
-            self.handle.close()
+                self.handle.settle()  # the file is closed only once the thread no longer uses it
+        finally:
+            with contextlib.suppress(OSError):
+                self.handle.close()
 
 
 def stage(path: PathLike, data: bytes, *, inputs: Iterable[PathLike] = ()) -> Staged | Target:
@@ -237,13 +237,16 @@ def _stage(target: Target, keep_mode: bool) -> Staged:
 
 
 SYNC_BEHIND = 8 << 20  # bytes written between two background syncs of the temporary file
+_datasync = getattr(os, "fdatasync", os.fsync)  # fdatasync leaves out the file's times; not on every system
 
 
 class _SyncingFile(io.BufferedWriter):
     """The temporary file. Each time another SYNC_BEHIND bytes are written, a background thread syncs what
     is there so far (fdatasync waits without the GIL) while the writer goes on making the rest. The sync
-    before the rename then has only the last part left: a merge into a 140 MB mbox waited 0.3 s there,
-    with the CPU idle (bench/merge.py). A small file never starts the thread."""
+    before the rename then has only the last part left: a merge into a 138 MB mbox waited 0.3 s there,
+    with the CPU idle (bench/merge.py). A small file never starts the thread. A failed sync is raised by
+    the next write (or by `settle`), so a long write stops at once; where no thread can be started, the
+    file is synced once at the end, as any other."""
 
     def __init__(self, raw: io.FileIO) -> None:
         super().__init__(raw)
@@ -255,15 +258,18 @@ class _SyncingFile(io.BufferedWriter):
         written = super().write(data)
         self._unsynced += written
         if self._unsynced >= SYNC_BEHIND and (self._thread is None or not self._thread.is_alive()):
+            self.settle()  # the last sync's error, if it met one
             self._unsynced = 0
             super().flush()
-            self._thread = threading.Thread(target=self._sync, args=(self.fileno(),), daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._sync, args=(self.fileno(),), daemon=True)
+            with contextlib.suppress(RuntimeError):  # no thread to be had: the final fsync does it all
+                thread.start()
+                self._thread = thread
         return written
 
     def _sync(self, fd: int) -> None:
         try:
-            getattr(os, "fdatasync", os.fsync)(fd)
+            _datasync(fd)
         except OSError as err:
             self._error = err
 
