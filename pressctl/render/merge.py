@@ -244,9 +244,12 @@ def _mbox_body(data: bytes) -> bytes:
 def _date_of(head: bytes) -> bytes:
     """The value of the first line that starts with `Date: `, up to a CR or LF; b"" when no line does.
     Looked for with bytes.find: a `(?m)^Date` pattern tries a match at every byte before it."""
-    start = 0 if head.startswith(b"Date: ") else head.find(b"\nDate: ") + 1
-    if start == 0 and not head.startswith(b"Date: "):
-        return b""
+    if head.startswith(b"Date: "):
+        start = 0
+    else:
+        start = head.find(b"\nDate: ") + 1
+        if not start:
+            return b""
     end = head.find(b"\n", start)
     return (head[start + 6:] if end < 0 else head[start + 6:end]).split(b"\r", 1)[0]
 
