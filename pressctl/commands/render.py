@@ -61,8 +61,11 @@ def render(
     Several releases go one file each into -o FOLDER/ (NAME.txt, .html, .eml or .pdf), or as text one
     after another to standard output. Nothing is ever sent.
     """
+    from pressctl.contacts.load import ReadAhead
+
+    book_ahead = ReadAhead(contacts)  # parsed on a second thread while the release and templates load
+
     from pressctl.config import DEFAULT_CONFIG
-    from pressctl.contacts.load import open_book
     from pressctl.errors import UsageError
     from pressctl.release.versions import load_version, load_versions
     from pressctl.render import load_config
@@ -85,7 +88,9 @@ def render(
     settings = load_config(config)
     for tag in dict.fromkeys(release.language for release in loaded):
         _warn_untranslated(tag)
-    book = open_book(contacts)
+    if merging or (fmt is Format.eml and folder and not several):
+        import pressctl.render.merge  # noqa: F401  (its imports, too, while the book is parsed)
+    book = book_ahead.open()
     if merging or (fmt is Format.eml and folder and not several):
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
         _merge(loaded[0], book, settings, audience or [], ids, target, mbox, templates, sender, inputs,

@@ -119,7 +119,10 @@ def open_book(path: Path, display: str | None = None) -> ContactBook:
 def open_book_source(path: Path, display: str | None = None) -> tuple[LoadResult, ContactBook]:
     """open_book() for the commands that also edit the book's text (import, forget): the loaded
     source and parsed data come with the contacts."""
-    result = load_book(path, display)
+    return _opened(load_book(path, display))
+
+
+def _opened(result: LoadResult) -> tuple[LoadResult, ContactBook]:
     book, findings = result.build()
     errors = [f for f in result.place(findings) if f.severity.value == "error"
               and (f.code.startswith("F") or f.code in ("C001", "C003"))]
@@ -431,3 +434,40 @@ def _day(text: str) -> date | None:
         return datetime.fromisoformat(moment).date() if moment else None
     except ValueError:
         return None
+
+
+class ReadAhead:
+    """A contact book read and parsed on a second thread while the command does other work; `open()` is
+    then open_book(). yaml-rs parses without holding the GIL, so the parse of a large book
+    overlaps the imports and the release's loading that come before it (bench/merge.py). What the
+    reading raises (a missing file, say) is raised where the book is opened, as if it were read there.
+    The thread is not a daemon: an interpreter that exits first waits for it rather than stopping it
+    inside the parser."""
+
+    def __init__(self, path: Path, display: str | None = None) -> None:
+        import threading
+
+        # yaml-rs 0.1.6 must be imported on a thread that lives on: first imported on this one, which then
+        # ends, it crashes the next process-wide use (a segmentation fault; tests/test_read_ahead.py).
+        import yaml_rs  # noqa: F401
+
+        self.path, self.display = path, display
+        self._outcome: LoadResult | BaseException | None = None
+        self._thread = threading.Thread(target=self._read, name="pressctl-read-ahead")
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            result = load_book(self.path, self.display)
+            result.data  # noqa: B018  (parsed here, on this thread)
+            self._outcome = result
+        except BaseException as err:  # handed to the thread that opens the book
+            self._outcome = err
+
+    def open(self) -> ContactBook:
+        self._thread.join()
+        outcome = self._outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is not None
+        return _opened(outcome)[1]
