@@ -218,6 +218,63 @@ def test_an_mbox_quotes_every_from_line_a_recipient_value_begins(workspace: Path
         assert b"".join(_mbox_entry(data)) == b"".join(_mbox_entry(bytes(data)))
 
 
+STATIC_FROM_LINE = BRANDED_TEXT.replace(
+    "{% block footer %}{{ super() }}",
+    "{% block footer %}{{ super() }}\nFrom the press office, 100% for {{ recipient.name }}\n")
+mbox_names = st.one_of(line_start_names, st.sampled_from(["Ana Lima", "Zoë Ørsted", "100% Radio", "%s %d", "x" * 300]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(mbox_names, min_size=2, max_size=5),
+       st.sampled_from(["built-in", "branded", "line starts", "static From line"]))
+def test_messages_made_in_mbox_form_are_what_the_mbox_makes_of_the_crlf_ones(
+        workspace: Path, tmp_path_factory: pytest.TempPathFactory, recipient_names: list[str], kind: str) -> None:
+    """For an mbox the placeholder path makes each message with LF line ends and its From lines quoted
+    (InMboxForm), not converted afterwards: byte for byte what write_mbox makes of the CRLF message, for
+    non-ASCII and `%` in the values, From lines in the template or begun by a value, and values too long
+    for the placeholder path (those come as CRLF messages and are converted)."""
+    from pressctl.render.merge import InMboxForm, _mbox_entry, merge_versions
+
+    folder = None
+    if kind != "built-in":
+        text = {"branded": BRANDED_TEXT, "line starts": AT_LINE_STARTS, "static From line": STATIC_FROM_LINE}[kind]
+        folder = templates(tmp_path_factory.mktemp("templates") / "t", BRANDED_EMAIL, text)
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(book_of(workspace, recipient_names))
+    chosen = tuple(r.contact for r in choose_recipients(release, book, audience=["readers"]).recipients)
+    versions = {release.language: release}
+    _, crlf = merge_versions(versions, book, config, chosen, templates=folder)
+    _, for_mbox = merge_versions(versions, book, config, chosen, templates=folder, mbox=True)
+    pairs = list(zip(crlf, for_mbox, strict=True))
+    assert len(pairs) == len(chosen)
+    for (crlf_id, message), (mbox_id, entry) in pairs:
+        assert crlf_id == mbox_id and not isinstance(message, InMboxForm)
+        assert b"".join(_mbox_entry(entry)) == b"".join(_mbox_entry(bytes(message)))
+    made = [isinstance(entry, InMboxForm) for _, (_, entry) in pairs]
+    long_names = [len(name) > 200 for name in recipient_names]
+    assert made[1:] == [not long for long in long_names[1:]]  # the first is checked against the plain path first
+
+
+def test_the_mbox_form_is_asked_for_only_without_attachments(workspace: Path) -> None:
+    """Attachments are spliced into the CRLF message, so a release with them is merged as before."""
+    from pressctl.render.merge import InMboxForm, merge_versions
+
+    release, config = load_release(EXAMPLE), load_config()
+    book = open_book(book_of(workspace, ["Ana Lima", "Ben Okafor"]))
+    chosen = tuple(r.contact for r in choose_recipients(release, book, audience=["readers"]).recipients)
+    _, plain = merge_versions({release.language: release}, book, config, chosen, mbox=True)
+    assert all(isinstance(data, InMboxForm) for _, data in plain)
+    (workspace / "releases" / "note.txt").write_text("Background notes.\n", encoding="utf-8")
+    audience = "audience: [press-eu, labour-beat]\n"
+    text = (workspace / EXAMPLE).read_text(encoding="utf-8").replace(
+        audience, f"{audience}attachments:\n  - file: note.txt\n", 1)
+    assert "note.txt" in text
+    (workspace / "releases" / "attached.md").write_text(text, encoding="utf-8")
+    attached = load_release(workspace / "releases" / "attached.md")
+    _, spliced = merge_versions({attached.language: attached}, book, config, chosen, mbox=True)
+    assert not any(isinstance(data, InMboxForm) for _, data in spliced)
+
+
 def test_the_built_in_templates_spare_the_mbox_its_search_for_from_lines(workspace: Path) -> None:
     release, config = load_release(EXAMPLE), load_config()
     book = open_book(book_of(workspace, ["Ana Lima", "From Dusk", "Ben Okafor"]))

@@ -183,12 +183,17 @@ def _merge(release: "Release", book: "ContactBook", config: "Config", audience: 
 
         check_output(mbox, inputs)  # before any message is rendered
     plan = plan_merge(release, book, audience=audience, to=ids)
-    languages, messages = merge_versions(versions, book, config, plan.recipients, templates=templates, sender=sender)
+    if mbox is not None:  # some messages then come in the mbox's own form, LF line ends and all
+        languages, for_mbox = merge_versions(versions, book, config, plan.recipients, templates=templates,
+                                             sender=sender, mbox=True)
+    else:
+        languages, messages = merge_versions(versions, book, config, plan.recipients, templates=templates,
+                                             sender=sender)
     from pressctl.commands.output import progress
 
     with progress(len(plan.recipients), "merging") as advance:
         if mbox is not None:
-            written = write_mbox(Path(mbox), messages, advance)
+            written = write_mbox(Path(mbox), for_mbox, advance)
         else:
             assert output is not None  # refused above when neither is given
             written = write_folder(output, messages, advance, ids=[contact.id for contact in plan.recipients])

@@ -70,6 +70,11 @@ class Envelope:
         after_id = f"@{self.domain}>\r\nMIME-Version: 1.0\r\nContent-Language: {self.language}\r\n".encode("ascii")
         return f"From: {self.sender}\r\n".encode("ascii"), subject_to_id, after_id
 
+    @cached_property
+    def layout(self) -> MessageLayout:
+        """The layout of a message whose bodies are given whole (message_bytes)."""
+        return MessageLayout(self)
+
     def mailto_for(self, contact_id: str) -> str:
         """The mailto: unsubscribe address of one contact; `{id}` (in a subject, say) is percent-encoded."""
         if not self.unsubscribe_mailto:
@@ -156,36 +161,66 @@ def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str 
     a digest of the rendering it fills in and the recipient's values, a few hundred bytes for 13 KB of bodies)."""
     (text_encoding, text_data), (html_encoding, html_data) = (
         encode_body(body) if isinstance(body, str) else body for body in (text, html))
-    hashed = env._hash_seed.copy()  # the same as hashing f"{env.seed}\n{key}\n" whole
-    hashed.update(f"{key}\n".encode())
-    if made_from is None:
-        hashed.update(len(text_data).to_bytes(8, "big"))
-        hashed.update(text_data)
-        hashed.update(len(html_data).to_bytes(8, "big"))
-        hashed.update(html_data)
-    else:
-        hashed.update(b"\xff" + made_from)  # never the first byte of a body's 8-byte length
-    digest = hashed.hexdigest().encode("ascii")
-    # No body can hold the boundary: it carries 128 bits of a hash of the bodies themselves (or of what
-    # determines them).
-    boundary = b"=_pressctl_" + digest[:32]
-    if unsubscribe:
-        # RFC 2369: the addresses in order of preference, one per line (folded) to keep lines short.
-        addresses = ",\r\n ".join(f"<{address}>" for address in unsubscribe)
-        one_click = any(address.startswith("https://") for address in unsubscribe)  # RFC 8058
-        listed = (f"List-Unsubscribe: {addresses}\r\n" + (
-            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else "")).encode("ascii")
-    else:
-        listed = b""
-    from_line, subject_to_id, after_id = env._headers
-    return MimeMessage(_MESSAGE % (
-        from_line, b"To: %s\r\n" % to.encode("ascii") if to else b"", subject_to_id, digest[:40], after_id, listed,
-        boundary, boundary, text_encoding.encode("ascii"), text_data, boundary, html_encoding.encode("ascii"),
-        html_data, boundary))
+    return MimeMessage(env.layout.message(
+        to=to, key=key, unsubscribe=unsubscribe, made_from=made_from, bodies=(text_data, html_data),
+        text=(text_encoding, (text_data,)), html=(html_encoding, (html_data,))))
+
+
+class MessageLayout:
+    """All of a message but what differs per recipient, as one bytes %-template: the envelope's headers, the
+    MIME parts around the two bodies, and each body's own template (its `%` doubled, a `%s` for each value it
+    takes; `b"%s"` for a body given whole). A message is then one C-level formatting, and `lf=True` makes
+    it with LF line ends, as an mbox holds it, instead of converting the CRLF form afterwards (bench/merge.py).
+    Every CR in the template is one of a CRLF (the headers are folded with CRLF, and a body template holds no
+    other CR), and so is every CR in the per-recipient headers; the values put in hold no CR or LF."""
+
+    def __init__(self, env: Envelope, text: bytes = b"%s", html: bytes = b"%s") -> None:
+        from_line, subject_to_id, after_id = (piece.replace(b"%", b"%%") for piece in env._headers)
+        hole = b"%s"
+        self.env = env
+        self.crlf = _MESSAGE % (from_line, hole, subject_to_id, hole, after_id, hole, hole, hole, hole, text, hole,
+                                hole, html, hole)
+        self.lf = self.crlf.replace(b"\r", b"")
+
+    def message(self, *, to: str | None, key: str, unsubscribe: tuple[str, ...], made_from: bytes | None,
+                bodies: tuple[bytes, bytes] = (b"", b""), text: tuple[str, tuple[bytes, ...]],
+                html: tuple[str, tuple[bytes, ...]], lf: bool = False) -> bytes:
+        """One message: `text` and `html` are each body's transfer encoding and the values its template takes;
+        the Message-ID hashes `made_from` or, without it, the two `bodies` as they stand in the message."""
+        hashed = self.env._hash_seed.copy()  # the same as hashing f"{env.seed}\n{key}\n" whole
+        hashed.update(f"{key}\n".encode())
+        if made_from is None:
+            for data in bodies:
+                hashed.update(len(data).to_bytes(8, "big"))
+                hashed.update(data)
+        else:
+            hashed.update(b"\xff" + made_from)  # never the first byte of a body's 8-byte length
+        digest = hashed.hexdigest().encode("ascii")
+        # No body can hold the boundary: it carries 128 bits of a hash of the bodies themselves (or of what
+        # determines them).
+        boundary = b"=_pressctl_" + digest[:32]
+        to_line = b"To: %s\r\n" % to.encode("ascii") if to else b""
+        listed = _list_unsubscribe(unsubscribe)
+        if lf:
+            to_line, listed = to_line.replace(b"\r", b""), listed.replace(b"\r", b"")
+        return (self.lf if lf else self.crlf) % (
+            to_line, digest[:40], listed, boundary, boundary, text[0].encode("ascii"), *text[1], boundary,
+            html[0].encode("ascii"), *html[1], boundary)
+
+
+def _list_unsubscribe(unsubscribe: tuple[str, ...]) -> bytes:
+    """RFC 2369: the addresses in order of preference, one per line (folded) to keep lines short; RFC 8058's
+    one-click header beside an https address."""
+    if not unsubscribe:
+        return b""
+    addresses = ",\r\n ".join(f"<{address}>" for address in unsubscribe)
+    one_click = any(address.startswith("https://") for address in unsubscribe)
+    return (f"List-Unsubscribe: {addresses}\r\n" + (
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else "")).encode("ascii")
 
 
 # A whole message: the header lines message_bytes() makes, then the parts around the two bodies, filled in by
-# one C-level formatting.
+# one C-level formatting (MessageLayout).
 _MESSAGE = (b"%s%s%s%s%s%s"
             b'Content-Type: multipart/alternative;\r\n boundary="%s"\r\n\r\n'
             b"--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: %s\r\n\r\n%s"

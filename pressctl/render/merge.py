@@ -10,7 +10,9 @@ Everything that does not depend on the recipient (the template context with its 
 the compiled templates) is made once per merge. Each message is then rendered in full from that context
 (the plain path), or, when the templates only print the recipient's values, filled into a rendering made
 once with placeholders (pressctl.render.placeholders); the first message filled in is also rendered in full and
-compared, as a check on the fast path. `plan_merge` and `merge_messages` are the older names, kept as thin wrappers.
+compared, as a check on the fast path. For an mbox (`merge_versions(…, mbox=True)`) the fast path makes each
+message in the mbox's own form, LF line ends and quoted From lines, with no conversion afterwards (InMboxForm).
+`plan_merge` and `merge_messages` are the older names, kept as thin wrappers.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from pressctl.atomic import atomic_file
 from pressctl.config import Config
@@ -48,6 +50,7 @@ from pressctl.render.document import build_context, document_renderer, ensure_re
 from pressctl.render.email import (
     Body,
     Envelope,
+    MessageLayout,
     MimeMessage,
     address_header,
     envelope,
@@ -104,10 +107,27 @@ def merge_messages(release: Release, book: ContactBook, config: Config, recipien
 def messages(release: Release, book: ContactBook, config: Config, plan: RecipientPlan | Iterable[Contact | Recipient],
              *, templates: Path | str | None = None, sender: str | None = None) -> Iterator[tuple[Recipient, bytes]]:
     """(recipient, message bytes) for each recipient of the plan, in order."""
+    for recipient, data in _merged(release, book, config, plan, templates=templates, sender=sender, mbox=False):
+        assert not isinstance(data, InMboxForm)  # made only when asked for
+        yield recipient, data
+
+
+def _merged(release: Release, book: ContactBook, config: Config, plan: RecipientPlan | Iterable[Contact | Recipient],
+            *, templates: Path | str | None, sender: str | None, mbox: bool
+            ) -> Iterator[tuple[Recipient, bytes | InMboxForm]]:
+    """messages(); with `mbox`, for write_mbox, a message may come already in mbox form (InMboxForm)."""
     recipients = [_as_recipient(r) for r in (plan.recipients if isinstance(plan, RecipientPlan) else plan)]
-    merge = _Merge(release, book, config, templates=templates, sender=sender, fast=bool(recipients))
+    merge = _Merge(release, book, config, templates=templates, sender=sender, fast=bool(recipients), mbox=mbox)
     for recipient in recipients:
         yield recipient, merge.message(recipient)
+
+
+@dataclass(frozen=True, slots=True)
+class InMboxForm:
+    """A message the merge made directly in the form an mbox holds it (LF line ends, its `From ` lines
+    quoted): the same bytes write_mbox would make of the CRLF message, without converting it."""
+
+    data: bytes
 
 
 class _Merge:
@@ -115,9 +135,9 @@ class _Merge:
     context with its Markdown, both templates compiled when first needed, the placeholder rendering)."""
 
     def __init__(self, release: Release, book: ContactBook, config: Config, *, templates: Path | str | None,
-                 sender: str | None, fast: bool) -> None:
+                 sender: str | None, fast: bool, mbox: bool = False) -> None:
         ensure_renderable(release, book)
-        self.release, self.config, self.templates = release, config, templates
+        self.release, self.config, self.templates, self.mbox = release, config, templates, mbox
         self.env = envelope(release, config, sender)
         self.context = build_context(release, book, config)
         self.renderers: list[Callable[[dict[str, Any]], str]] = []
@@ -125,25 +145,34 @@ class _Merge:
         self.checked = False  # whether a filled message has been compared with its full rendering
         if fast and prints_recipient_only(templates):
             prerendered = Prerendered(self.context, templates, unsubscribe=bool(config.email.list_unsubscribe))
-            self.fast = prerendered if prerendered.usable else None
+            if prerendered.usable:
+                self.fast = prerendered
+                self.layout = MessageLayout(self.env, prerendered.text.template, prerendered.html.template)
 
-    def message(self, recipient: Recipient) -> MimeMessage:
+    def message(self, recipient: Recipient) -> MimeMessage | InMboxForm:
         """One recipient's message. The first message the placeholder path fills is also rendered in full and
         the two compared; if they differ, it and every later message take the plain path. A message is thus
         made the same way wherever its recipient stands in the merge (or whether it is merged alone)."""
         values = _values(self.release, self.config, recipient)
-        filled = self.fast.fill(values) if self.fast else None
-        if filled is not None and not self.checked:
+        fast = self.fast
+        pieces = fast.pieces(values) if fast else None
+        if fast is not None and pieces is not None and not self.checked:
             self.checked = True
-            if not _same(self._render(recipient, values), filled):
-                self.fast = filled = None
-        if filled is None or self.fast is None:
+            if not _same(self._render(recipient, values), (fast.text.fill(pieces[0]), fast.html.fill(pieces[1]))):
+                self.fast = fast = None
+        if fast is None or pieces is None:
             text, html = self._render(recipient, values)
             return _message(self.env, recipient, values, text, html)
-        data = _message(self.env, recipient, values, *filled, made_from=self.fast.made_from(values))
-        if not self.fast.from_lines(values):
-            data.from_lines = False
-        return data
+        to, unsubscribe = _recipient_headers(self.env, recipient, values)
+        data = self.layout.message(to=to, key=recipient.id, unsubscribe=unsubscribe, made_from=fast.made_from(values),
+                                   text=pieces[0], html=pieces[1], lf=self.mbox)
+        from_lines = fast.from_lines(values)
+        if self.mbox:
+            return InMboxForm(_quote_from_lines(data) if from_lines else data)
+        message = MimeMessage(data)
+        if not from_lines:
+            message.from_lines = False
+        return message
 
     def _render(self, recipient: Recipient, values: dict[str, str]) -> tuple[str, str]:
         if not self.renderers:
@@ -188,17 +217,20 @@ def _same(full: tuple[str, str], filled: tuple[Body, Body]) -> bool:
     return full[0] == text and html_lib.unescape(full[1]) == html_lib.unescape(html)
 
 
-def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: Body | str,
-             html: Body | str, made_from: bytes | None = None) -> MimeMessage:
+def _message(env: Envelope, recipient: Recipient, values: dict[str, str], text: str, html: str) -> MimeMessage:
+    to, unsubscribe = _recipient_headers(env, recipient, values)
+    return message_bytes(env, text=text, html=html, to=to, key=recipient.id, unsubscribe=unsubscribe)
+
+
+def _recipient_headers(env: Envelope, recipient: Recipient, values: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """The To: value, and the List-Unsubscribe addresses, of one recipient's message."""
     contact = recipient.contact
     to = address_header(contact.name, values["email"], contact=contact.id)
     addresses = (values["unsubscribe_url"], env.mailto_for(contact.id))
-    unsubscribe = tuple(header_url(address) for address in addresses if address)
-    return message_bytes(env, text=text, html=html, to=to, key=contact.id, unsubscribe=unsubscribe,
-                         made_from=made_from)
+    return to, tuple(header_url(address) for address in addresses if address)
 
 
-def write_mbox(path: Path, messages: Iterator[tuple[str, bytes | Spliced]],
+def write_mbox(path: Path, messages: Iterator[tuple[str, bytes | Spliced | InMboxForm]],
                progress: Callable[[], None] | None = None) -> int:
     """All messages in one mboxrd file, written beside `path` and renamed over it at the end."""
     count = 0
@@ -223,9 +255,12 @@ def write_mbox(path: Path, messages: Iterator[tuple[str, bytes | Spliced]],
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 
 
-def _mbox_entry(data: bytes | Spliced) -> list[bytes]:
+def _mbox_entry(data: bytes | Spliced | InMboxForm) -> list[bytes]:
     """The message in mboxrd form, in pieces: a message with attachments converts only its own runs (each
     attachment part, shared by every message, is converted once; see render/attachments.py)."""
+    if type(data) is InMboxForm:
+        return [b"From pressctl " + _stamp(_date_of(data.data)) + b"\n", data.data, b"\n"]
+    assert not isinstance(data, InMboxForm)
     head = data if isinstance(data, bytes) else data.pieces[0]
     body = [_mbox_body(data)] if isinstance(data, bytes) else data.mbox_body(_mbox_body)
     return [b"From pressctl " + _stamp(_date_of(head)) + b"\n", *body, b"\n"]
@@ -235,10 +270,12 @@ def _mbox_body(data: bytes) -> bytes:
     # CRLF to LF. A MimeMessage holds no CR but those of its CRLFs, so deleting every CR (a fast single-byte
     # replace) is the same as replacing each CRLF, which takes seven times as long.
     body = data.replace(b"\r", b"") if type(data) is MimeMessage else data.replace(b"\r\n", b"\n")
-    # mboxrd: a line that starts with `From `, after any `>`, gets one more `>`.
-    if getattr(data, "from_lines", True) and b"From " in body:
-        body = _FROM_LINE.sub(rb">\1", body)
-    return body
+    return _quote_from_lines(body) if getattr(data, "from_lines", True) else body
+
+
+def _quote_from_lines(body: bytes) -> bytes:
+    """mboxrd: a line that starts with `From `, after any `>`, gets one more `>`."""
+    return _FROM_LINE.sub(rb">\1", body) if b"From " in body else body
 
 
 def _date_of(head: bytes) -> bytes:
@@ -261,14 +298,31 @@ def _stamp(date: bytes) -> bytes:
     return time.asctime(when.utctimetuple() if when else time.gmtime(0)).encode("ascii")
 
 
+Merged = Iterator[tuple[str, bytes | Spliced]]  # (contact id, message) in the order of the merge
+MergedForMbox = Iterator[tuple[str, bytes | Spliced | InMboxForm]]
+
+
+@overload
 def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
-                   *, templates: Path | str | None = None,
-                   sender: str | None = None) -> tuple[Counter[str], Iterator[tuple[str, bytes | Spliced]]]:
+                   *, templates: Path | str | None = ..., sender: str | None = ...,
+                   mbox: Literal[False] = ...) -> tuple[Counter[str], Merged]: ...
+
+
+@overload
+def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
+                   *, templates: Path | str | None = ..., sender: str | None = ...,
+                   mbox: Literal[True]) -> tuple[Counter[str], MergedForMbox]: ...
+
+
+def merge_versions(versions: Mapping[str, Release], book: ContactBook, config: Config, recipients: tuple[Contact, ...],
+                   *, templates: Path | str | None = None, sender: str | None = None, mbox: bool = False,
+                   ) -> tuple[Counter[str], MergedForMbox]:
     """A merge across a release's language versions: each recipient gets the one `version_for` chooses, with the
-    attachments (each encoded once). Returns the recipients per language and the messages, a version at a time."""
+    attachments (each encoded once). Returns the recipients per language and the messages, a version at a time.
+    `mbox`: the messages are for write_mbox, which takes some already in its form (InMboxForm)."""
     from itertools import chain
 
-    counts, streams, _ = _version_streams(versions, book, config, recipients, templates, sender)
+    counts, streams, _ = _version_streams(versions, book, config, recipients, templates, sender, mbox)
     return counts, chain.from_iterable(streams.values())
 
 
@@ -276,21 +330,28 @@ def merge_in_order(versions: Mapping[str, Release], book: ContactBook, config: C
                    *, templates: Path | str | None = None,
                    sender: str | None = None) -> Iterator[tuple[str, bytes | Spliced]]:
     """merge_versions() in the recipients' own order, for `send`, whose journal goes down the list."""
-    _, streams, chosen = _version_streams(versions, book, config, recipients, templates, sender)
+    _, streams, chosen = _version_streams(versions, book, config, recipients, templates, sender, mbox=False)
     for contact in recipients:
-        yield next(streams[chosen[contact.id]])
+        data = next(streams[chosen[contact.id]])
+        assert not isinstance(data[1], InMboxForm)  # made only for an mbox
+        yield data[0], data[1]
 
 
 def _version_streams(versions: Mapping[str, Release], book: ContactBook, config: Config,
-                     recipients: tuple[Contact, ...], templates: Path | str | None, sender: str | None
-                     ) -> tuple[Counter[str], dict[str, Iterator[tuple[str, bytes | Spliced]]], dict[str, str]]:
+                     recipients: tuple[Contact, ...], templates: Path | str | None, sender: str | None, mbox: bool
+                     ) -> tuple[Counter[str], dict[str, Iterator[tuple[str, bytes | Spliced | InMboxForm]]],
+                                dict[str, str]]:
     """Per version: how many readers, their messages (lazily, in their order), and each reader's version."""
     from pressctl.render.attachments import for_mail, with_attachments
 
     groups = _groups(versions, recipients)
 
-    def messages(release: Release, people: tuple[Contact, ...]) -> Iterator[tuple[str, bytes | Spliced]]:
+    def messages(release: Release, people: tuple[Contact, ...]) -> Iterator[tuple[str, bytes | Spliced | InMboxForm]]:
         shown, parts = for_mail(release)
+        if not parts:  # nothing to splice in, so a message may come in an mbox's form
+            for recipient, data in _merged(shown, book, config, people, templates=templates, sender=sender, mbox=mbox):
+                yield recipient.id, data
+            return
         for contact_id, data in merge_messages(shown, book, config, people, templates=templates, sender=sender):
             yield contact_id, with_attachments(data, parts)
 

@@ -28,6 +28,7 @@ from pressctl.render.environment import environment
 TOKEN = re.compile("\ue000([a-z_]+)\ue001")
 RECIPIENT_FIELDS = ("id", "name", "email", "role", "organisation", "language")
 FIELDS = (*RECIPIENT_FIELDS, "greeting", "unsubscribe_url")
+Filling = tuple[str, tuple[bytes, ...]]  # a body's transfer encoding, and the values its template takes
 VALUES_ROOM = 200  # characters of recipient values a line can take and stay within the 998-octet limit
 _PER_RECIPIENT = frozenset(("recipient", "greeting", "unsubscribe_url"))
 _ROOTS = ("release.txt", "email.html")
@@ -59,10 +60,18 @@ class Prerendered:
     def fill(self, values: Mapping[str, str]) -> tuple[Body, Body] | None:
         """The two bodies for one recipient; None when the values are too long to keep lines within limits, or
         hold a line break (which the plain path encodes as CRLF)."""
+        pieces = self.pieces(values)
+        if pieces is None:
+            return None
+        return self.text.fill(pieces[0]), self.html.fill(pieces[1])
+
+    def pieces(self, values: Mapping[str, str]) -> tuple[Filling, Filling] | None:
+        """What each body's template takes for one recipient (see _Body.pieces), for email.MessageLayout; None
+        as for fill()."""
         joined = "".join(values.values())
         if len(joined) > VALUES_ROOM or "\r" in joined or "\n" in joined:
             return None
-        return self.text.fill(values), self.html.fill(values)
+        return self.text.pieces(values), self.html.pieces(values)
 
     def made_from(self, values: Mapping[str, str]) -> bytes:
         """What determines the bodies fill(values) makes (see message_bytes): the rendering's digest and the
@@ -85,6 +94,7 @@ class _Body:
         self.escape = escape
         # One bytes %-template (the text's own `%` doubled): a message is then a single C-level formatting.
         self.template = b"%s".join(piece.replace(b"%", b"%%") for piece in static)
+        self.ascii = self.template.isascii()
         longest = max(map(len, TOKEN.sub("", rendered).encode("utf-8").split(b"\n")))
         self.usable = ("\r" not in rendered and "\ue000" not in TOKEN.sub("", rendered)
                        and set(self.fields) <= set(FIELDS) and longest + VALUES_ROOM <= MAX_LINE)
@@ -93,11 +103,15 @@ class _Body:
         self.static_from_line = bool(_FROM_LINE.search(TOKEN.sub("\ue000", rendered)))
         self.line_starts = [(match.group(1), match.group(2)) for match in _VALUE_AT_LINE_START.finditer(rendered)]
 
-    def fill(self, values: Mapping[str, str]) -> Body:
+    def pieces(self, values: Mapping[str, str]) -> Filling:
+        """The body's transfer encoding for these values, and the values as its template takes them."""
         escape = html_lib.escape if self.escape else str
         encoded = {key: escape(values[key]).encode("utf-8") for key in self.used}
-        joined = self.template % tuple(map(encoded.__getitem__, self.fields))
-        return ("7bit" if joined.isascii() else "8bit"), joined
+        ascii_only = self.ascii and all(map(bytes.isascii, encoded.values()))
+        return ("7bit" if ascii_only else "8bit"), tuple(map(encoded.__getitem__, self.fields))
+
+    def fill(self, pieces: Filling) -> Body:
+        return pieces[0], self.template % pieces[1]
 
     def from_lines(self, values: Mapping[str, str]) -> bool:
         if self.static_from_line or not self.line_starts:
