@@ -132,9 +132,9 @@ def choose_recipients(release: Release, book: ContactBook, *, audience: list[str
             skipped[SKIP_INVALID_EMAIL] += 1
         elif address in unsubscribed:
             skipped[SKIP_ADDRESS_UNSUBSCRIBED] += 1
-        elif address.key in chosen:
+        elif (key := address.key) in chosen:
             skipped[SKIP_DUPLICATE] += 1
         else:
-            chosen.add(address.key)
+            chosen.add(key)
             recipients.append(Recipient(contact, address))
     return RecipientPlan(tuple(recipients), skipped)

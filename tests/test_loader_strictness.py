@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressctl.contacts.check import check_book
-from pressctl.contacts.load import load_book
+from pressctl.contacts.load import build_book, load_book, new_contact
+from pressctl.contacts.model import Consent, Contact, Phone
 from pressctl.release.load import read_release
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -231,3 +233,50 @@ def test_release_dates_read_the_same_quoted_or_not(tmp_path: Path, date_line: st
 def test_a_date_given_the_wrong_precision_is_named(tmp_path: Path, line: str, message: str) -> None:
     found = release_findings(tmp_path, f"---\nheadline: Café\ndateline: PARIS\n{line}\n---\nLe texte.\n")
     assert any(message in text for _, _, text in found), found
+
+
+BROKEN_CONTACTS: list[Any] = [
+    {"id": "ok-one", "name": "Ok One", "email": "a@example.org", "languages": ["en"], "lists": "press"},
+    {"id": "Bad Id", "name": "", "emial": "x", "x-desk": {1: "a"}, "phone": 612345678,
+     "phones": [{"number": "+31 6 1", "type": "mobil"}, 5, {"type": "work"}]},
+    {"name": None, "role": 3, "languages": ["en", "", 4], "lists": {"a": 1}, "unsubscribed": "soon",
+     "consent": {"basis": "maybe", "date": "2024-13-01"}, "notes": "  "},
+    "not a mapping",
+    {"id": "ok-one", "name": "Again", "given_name": True, "region": "nl", "timezone": [], "consent": "yes", 7: "x"},
+]
+
+
+def test_a_broken_book_gives_each_finding_in_order_and_the_contacts_that_can_be_built() -> None:
+    """The loader's fast paths (known keys only, lists all text, absent keys) change neither a value nor a
+    finding, nor their order: the contact builder walks the keys in this order for every contact."""
+    book, findings = build_book({"version": 1, "contacts": BROKEN_CONTACTS}, "c.yaml")
+    assert [(f.code, f.path[1:]) for f in findings] == [
+        ("F005", (1, "emial")), ("F004", (1, "x-desk", "1")), ("C009", (1, "name")), ("C002", (1, "id")),
+        ("C005", (1, "phone")), ("P009", (1, "phones", 0, "type")), ("C001", (1, "phones", 2)),
+        ("C001", (2,)), ("C009", (2, "name")), ("C004", (2,)), ("F004", (2, "role")),
+        ("F004", (2, "languages", 1)), ("F004", (2, "languages", 2)), ("F004", (2, "lists")),
+        ("C008", (2, "unsubscribed")), ("C007", (2, "consent", "basis")), ("C007", (2, "consent", "date")),
+        ("C009", (2, "notes")), ("F003", (3,)), ("F004", (4, "7")), ("C004", (4,)), ("F004", (4, "given_name")),
+        ("F004", (4, "timezone")), ("F004", (4, "consent")), ("C003", (4, "id")),
+    ]
+    assert [f.contact for f in findings] == ["Bad Id"] * 7 + [None] * 12 + ["ok-one"] * 6
+    assert [f.extra for f in findings if f.extra] == [{"at_key": True}] * 4
+    first, bad, unnamed, again = book.contacts
+    assert first == Contact(0, "ok-one", "Ok One", email="a@example.org", languages=("en",), lists=("press",))
+    assert bad == Contact(1, "Bad Id", "", extensions={"x-desk": {1: "a"}}, phones=(
+        Phone("612345678", path=("contacts", 1, "phone"), written_as_integer=True),
+        Phone("+31 6 1", path=("contacts", 1, "phones", 0, "number")),
+        Phone("5", path=("contacts", 1, "phones", 1), written_as_integer=True)))
+    assert unnamed == Contact(2, "#3", "", languages=("en",), unsubscribed=True, consent=Consent("maybe", None, None))
+    assert again == Contact(4, "ok-one", "Again", region="nl")
+
+
+def test_new_contact_builds_what_contact_builds() -> None:
+    values = (3, "a-b", "A B", "Role", "A", "B", "Org", "a@b.org", (Phone("1"),), "NL", ("en",), ("press",),
+              "Europe/Amsterdam", date(2024, 5, 2), Consent("consent", "form", None), "notes", {"x-a": 1}, "BE")
+    assert not hasattr(Contact, "__post_init__")
+    built, reference = new_contact(*values), Contact(*values)
+    assert built == reference and repr(built) == repr(reference)
+    assert [getattr(built, f.name) for f in fields(Contact)] == list(values)
+    with pytest.raises(ValueError):
+        new_contact(*values[:-1])  # every field is given, none left unset

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,20 @@ _CONTACT_KEY_SET = frozenset(CONTACT_KEYS)  # what unknown_keys looks each key o
 PHONE_KEYS = ("number", "type", "label")
 CONSENT_KEYS = ("basis", "source", "date")
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+# Each field's slot descriptor: what Contact's own __init__ sets through object.__setattr__, a frozen
+# dataclass's way, which costs a third of building a contact.
+_CONTACT_SLOTS = tuple(getattr(Contact, field.name).__set__ for field in fields(Contact))
+
+
+def new_contact(*values: Any) -> Contact:
+    """Contact(*values), the fields in their order, built in half the time: each slot is set directly.
+    Contact has no __post_init__ to skip; tests/test_loader_strictness.py checks that the two agree."""
+    contact = object.__new__(Contact)
+    for set_slot, value in zip(_CONTACT_SLOTS, values, strict=True):
+        set_slot(contact, value)
+    return contact
 
 
 _UNPARSED = object()
@@ -225,6 +240,11 @@ class ContactBuilder:
         if not isinstance(value, list):
             self.add("F004", f"`{key}` should be a list of text, not {describe_type(value)}", (*path, key), contact)
             return ()
+        for item in value:  # most lists are all text: taken whole, without the findings' loop
+            if not (isinstance(item, str) and item.strip()):
+                break
+        else:
+            return tuple(value)
         items = []
         for i, item in enumerate(value):
             if isinstance(item, str) and item.strip():
@@ -306,7 +326,9 @@ class ContactBuilder:
             return None
         raw_id = item.get("id")
         label = raw_id if isinstance(raw_id, str) else None
-        extensions = self.unknown_keys(item, _CONTACT_KEY_SET, path, label, extensions=True)
+        # Most contacts have only known keys: one subset test instead of a lookup per key.
+        extensions = {} if item.keys() <= _CONTACT_KEY_SET else self.unknown_keys(
+            item, _CONTACT_KEY_SET, path, label, extensions=True)
         cid = self.text(item, "id", path, label, required=True)
         name = self.text(item, "name", path, label, required=True)
         if cid is not None and not ID_PATTERN.fullmatch(cid):
@@ -314,28 +336,34 @@ class ContactBuilder:
             self.add("C002", f"id `{cid}` should use only a-z, 0-9 and '-'"
                      + (f"; for example `{suggestion}`" if suggestion else ""), (*path, "id"), cid)
         email = self.text(item, "email", path, label) if "email" in item else None
-        phones = self.phones(item, path, label)
-        if email is None and not phones and "email" not in item and not ({"phone", "phones"} & item.keys()):
+        reachable = "phone" in item or "phones" in item
+        phones = self.phones(item, path, label) if reachable else ()
+        if not reachable and "email" not in item:
             self.add("C004", "no email and no phone: give at least one way to reach this contact", path, label)
-        return Contact(
-            index=index,
-            id=cid if cid is not None else f"#{index + 1}",
-            name=name or "",
-            given_name=self.text(item, "given_name", path, label),
-            family_name=self.text(item, "family_name", path, label),
-            role=self.text(item, "role", path, label),
-            organisation=self.text(item, "organisation", path, label),
-            email=email,
-            phones=phones,
-            region=self.text(item, "region", path, label),
-            languages=self.text_list(item, "languages", path, label),
-            lists=self.text_list(item, "lists", path, label),
-            timezone=self.text(item, "timezone", path, label),
-            unsubscribed=self.unsubscribed(item, path, label),
-            consent=self.consent(item.get("consent"), path, label),
-            notes=self.text(item, "notes", path, label),
-            extensions=extensions,
-            default_region=default_region,
+        text = self.text
+        given_name = text(item, "given_name", path, label) if "given_name" in item else None
+        family_name = text(item, "family_name", path, label) if "family_name" in item else None
+        # Positional, in the order of Contact's fields (a third faster than by keyword); the values are read
+        # in the order of the keys' findings.
+        return new_contact(
+            index,
+            cid if cid is not None else f"#{index + 1}",
+            name or "",
+            text(item, "role", path, label) if "role" in item else None,
+            given_name,
+            family_name,
+            text(item, "organisation", path, label) if "organisation" in item else None,
+            email,
+            phones,
+            text(item, "region", path, label) if "region" in item else None,
+            self.text_list(item, "languages", path, label),
+            self.text_list(item, "lists", path, label),
+            text(item, "timezone", path, label) if "timezone" in item else None,
+            self.unsubscribed(item, path, label),
+            self.consent(item.get("consent"), path, label),
+            text(item, "notes", path, label) if "notes" in item else None,
+            extensions,
+            default_region,
         )
 
     def phone_value(self, value: Any, path: KeyPath, contact: str | None) -> tuple[str, bool] | None:
