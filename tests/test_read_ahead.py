@@ -111,3 +111,24 @@ def test_books_read_ahead_one_after_another_in_a_fresh_interpreter(tmp_path: Pat
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.split()[1:] == ["3000", "3000"]
+
+
+def test_a_book_that_is_not_a_file_is_read_when_opened_not_ahead(tmp_path: Path) -> None:
+    """A FIFO (or /dev/stdin) is not read ahead: a command that fails first exits at once instead of waiting
+    for a thread blocked on it, and the book is still read, in order, where it is opened."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "contacts.fifo"
+    os.mkfifo(fifo)
+    ahead = ReadAhead(fifo)
+    assert ahead._thread is None
+    failed = subprocess.run([sys.executable, "-m", "pressctl", "render", "releases/nope.md", "--contacts", str(fifo)],
+                            capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert failed.returncode == 2 and "releases/nope.md: no such file" in failed.stderr
+    writer = subprocess.Popen(["sh", "-c", f"cat {REPO / 'contacts.yaml'} > {fifo}"])
+    try:
+        assert ahead.open() == open_book(REPO / "contacts.yaml", str(fifo))
+    finally:
+        writer.wait(timeout=60)

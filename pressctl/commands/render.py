@@ -61,22 +61,12 @@ def render(
     Several releases go one file each into -o FOLDER/ (NAME.txt, .html, .eml or .pdf), or as text one
     after another to standard output. Nothing is ever sent.
     """
-    from pressctl.contacts.load import ReadAhead
-
-    book_ahead = ReadAhead(contacts)  # parsed on a second thread while the release and templates load
-
-    from pressctl.config import DEFAULT_CONFIG
     from pressctl.errors import UsageError
-    from pressctl.release.versions import load_version, load_versions
-    from pressctl.render import load_config
 
     # `-o outbox/` names a folder even before it exists.
     folder = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
     target = Path(output) if output is not None else None
     merging = bool(audience or to or mbox)
-    templates_folder = templates or Path("templates")
-    overrides = tuple(templates_folder.rglob("*")) if templates_folder.is_dir() else ()
-    inputs = (*releases, contacts, config or DEFAULT_CONFIG, *overrides)  # never written over
     if merging and fmt is not Format.eml:
         raise UsageError("--audience, --to and --mbox make e-mails: add --format eml")
     if mbox and output:
@@ -84,14 +74,27 @@ def render(
     several = len(releases) > 1
     if several:
         _refuse_several(releases, fmt, output, folder, merging)
+
+    from pressctl.contacts.load import ReadAhead
+
+    book_ahead = ReadAhead(contacts)  # parsed on a second thread while the release and templates load
+
+    from pressctl.config import DEFAULT_CONFIG
+    from pressctl.release.versions import load_version, load_versions
+    from pressctl.render import load_config
+
+    templates_folder = templates or Path("templates")
+    overrides = tuple(templates_folder.rglob("*")) if templates_folder.is_dir() else ()
+    inputs = (*releases, contacts, config or DEFAULT_CONFIG, *overrides)  # never written over
     loaded = [load_version(release, language) for release in releases]
     settings = load_config(config)
     for tag in dict.fromkeys(release.language for release in loaded):
         _warn_untranslated(tag)
-    if merging or (fmt is Format.eml and folder and not several):
+    merge = merging or (fmt is Format.eml and folder and not several)
+    if merge:
         import pressctl.render.merge  # noqa: F401  (its imports, too, while the book is parsed)
     book = book_ahead.open()
-    if merging or (fmt is Format.eml and folder and not several):
+    if merge:
         ids = [part.strip() for part in (to or "").split(",") if part.strip()]
         _merge(loaded[0], book, settings, audience or [], ids, target, mbox, templates, sender, inputs,
                load_versions(releases[0]) if language is None else {language: loaded[0]})

@@ -481,8 +481,16 @@ class ReadAhead:
 
         self.path, self.display = path, display
         self._outcome: LoadResult | BaseException | None = None
-        self._thread = threading.Thread(target=self._read, name="pressctl-read-ahead")
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        # Only a file is read ahead: a FIFO or /dev/stdin could block the thread, and the exit with it, after
+        # the command has failed for another reason; a missing file is reported by open() as open_book would.
+        try:
+            regular = path.is_file()
+        except OSError:  # a folder that may not be looked into, say: open() reports it as open_book would
+            regular = False
+        if regular:
+            self._thread = threading.Thread(target=self._read, name="pressctl-read-ahead")
+            self._thread.start()
 
     def _read(self) -> None:
         try:
@@ -493,6 +501,8 @@ class ReadAhead:
             self._outcome = err
 
     def open(self) -> ContactBook:
+        if self._thread is None:
+            return open_book(self.path, self.display)
         self._thread.join()
         outcome = self._outcome
         if isinstance(outcome, BaseException):

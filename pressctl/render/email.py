@@ -154,15 +154,14 @@ class MimeMessage(bytes):
 
 
 def message_bytes(env: Envelope, *, text: str | Body, html: str | Body, to: str | None = None, key: str = "",
-                  unsubscribe: tuple[str, ...] = (), made_from: bytes | None = None) -> MimeMessage:
+                  unsubscribe: tuple[str, ...] = ()) -> MimeMessage:
     """Assemble one message. The Message-ID and boundary are a hash of the release, the Date, the recipient and
-    the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release. `made_from`, when given,
-    is hashed instead of the bodies: something shorter that determines them (a merge's placeholder path passes
-    a digest of the rendering it fills in and the recipient's values, a few hundred bytes for 13 KB of bodies)."""
+    the bodies: reproducible with SOURCE_DATE_EPOCH, yet new for a corrected release. (A merge's placeholder
+    path makes its messages with a MessageLayout of its own, which hashes what determines the bodies.)"""
     (text_encoding, text_data), (html_encoding, html_data) = (
         encode_body(body) if isinstance(body, str) else body for body in (text, html))
     return MimeMessage(env.layout.message(
-        to=to, key=key, unsubscribe=unsubscribe, made_from=made_from, bodies=(text_data, html_data),
+        to=to, key=key, unsubscribe=unsubscribe, made_from=None, bodies=(text_data, html_data),
         text=(text_encoding, (text_data,)), html=(html_encoding, (html_data,))))
 
 
@@ -183,13 +182,15 @@ class MessageLayout:
         self.lf = self.crlf.replace(b"\r", b"")
 
     def message(self, *, to: str | None, key: str, unsubscribe: tuple[str, ...], made_from: bytes | None,
-                bodies: tuple[bytes, bytes] = (b"", b""), text: tuple[str, tuple[bytes, ...]],
+                bodies: tuple[bytes, bytes] | None, text: tuple[str, tuple[bytes, ...]],
                 html: tuple[str, tuple[bytes, ...]], lf: bool = False) -> bytes:
-        """One message: `text` and `html` are each body's transfer encoding and the values its template takes;
-        the Message-ID hashes `made_from` or, without it, the two `bodies` as they stand in the message."""
+        """One message: `text` and `html` are each body's transfer encoding and the values its template takes.
+        The Message-ID hashes `made_from` (a digest of what determines the bodies, a few hundred bytes for 13 KB
+        of them) or, without it, the two `bodies` as they stand in the message."""
         hashed = self.env._hash_seed.copy()  # the same as hashing f"{env.seed}\n{key}\n" whole
         hashed.update(f"{key}\n".encode())
         if made_from is None:
+            assert bodies is not None, "a Message-ID hashes the bodies or what determines them"
             for data in bodies:
                 hashed.update(len(data).to_bytes(8, "big"))
                 hashed.update(data)

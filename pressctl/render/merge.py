@@ -158,14 +158,14 @@ class _Merge:
         pieces = fast.pieces(values) if fast else None
         if fast is not None and pieces is not None and not self.checked:
             self.checked = True
-            if not _same(self._render(recipient, values), (fast.text.fill(pieces[0]), fast.html.fill(pieces[1]))):
+            if not _same(self._render(recipient, values), fast.fill(pieces)):
                 self.fast = fast = None
         if fast is None or pieces is None:
             text, html = self._render(recipient, values)
             return _message(self.env, recipient, values, text, html)
         to, unsubscribe = _recipient_headers(self.env, recipient, values)
         data = self.layout.message(to=to, key=recipient.id, unsubscribe=unsubscribe, made_from=fast.made_from(values),
-                                   text=pieces[0], html=pieces[1], lf=self.mbox)
+                                   bodies=None, text=pieces[0], html=pieces[1], lf=self.mbox)
         from_lines = fast.from_lines(values)
         if self.mbox:
             return InMboxForm(_quote_from_lines(data) if from_lines else data)

@@ -57,25 +57,22 @@ class Prerendered:
             bodies.update(len(body.template).to_bytes(8, "big") + body.template + "\n".join(body.fields).encode())
         self.digest = bodies.digest()
 
-    def fill(self, values: Mapping[str, str]) -> tuple[Body, Body] | None:
-        """The two bodies for one recipient; None when the values are too long to keep lines within limits, or
-        hold a line break (which the plain path encodes as CRLF)."""
-        pieces = self.pieces(values)
-        if pieces is None:
-            return None
-        return self.text.fill(pieces[0]), self.html.fill(pieces[1])
-
     def pieces(self, values: Mapping[str, str]) -> tuple[Filling, Filling] | None:
         """What each body's template takes for one recipient (see _Body.pieces), for email.MessageLayout; None
-        as for fill()."""
+        when the values are too long to keep lines within limits, or hold a line break (which the plain path
+        encodes as CRLF)."""
         joined = "".join(values.values())
         if len(joined) > VALUES_ROOM or "\r" in joined or "\n" in joined:
             return None
         return self.text.pieces(values), self.html.pieces(values)
 
+    def fill(self, pieces: tuple[Filling, Filling]) -> tuple[Body, Body]:
+        """The two bodies filled in with one recipient's pieces."""
+        return self.text.fill(pieces[0]), self.html.fill(pieces[1])
+
     def made_from(self, values: Mapping[str, str]) -> bytes:
-        """What determines the bodies fill(values) makes (see message_bytes): the rendering's digest and the
-        values, each on a line (fill() takes no value with a line break)."""
+        """What determines the bodies fill(pieces(values)) makes (see message_bytes): the rendering's digest and the
+        values, each on a line (pieces() takes no value with a line break)."""
         return self.digest + "\n".join(map(values.__getitem__, FIELDS)).encode("utf-8")
 
     def from_lines(self, values: Mapping[str, str]) -> bool:
@@ -99,7 +96,7 @@ class _Body:
         self.usable = ("\r" not in rendered and "\ue000" not in TOKEN.sub("", rendered)
                        and set(self.fields) <= set(FIELDS) and longest + VALUES_ROOM <= MAX_LINE)
         # A From line either stands in the text itself, or starts with a value (after `>`s and a start of
-        # `From`): then the value decides, message by message. Values hold no line break (fill() sees to it).
+        # `From`): then the value decides, message by message. Values hold no line break (pieces() sees to it).
         self.static_from_line = bool(_FROM_LINE.search(TOKEN.sub("\ue000", rendered)))
         self.line_starts = [(match.group(1), match.group(2)) for match in _VALUE_AT_LINE_START.finditer(rendered)]
 
