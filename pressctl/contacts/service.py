@@ -23,9 +23,9 @@ class CheckOutcome:
 def check_contacts(path: Path, *, select: list[str], ignore: list[str], fix: bool = False, write: bool = False,
                    deliverability: bool = False) -> CheckOutcome:
     """Load, check, filter by --select/--ignore and, when asked, fix the book."""
-    from pressctl.contacts.check import without_gc
+    from pressctl.collector import without_gc
 
-    # The collector off for all of it (see check.without_gc): back on after check_book alone, the pairs
+    # The collector off for all of it (see pressctl.collector): back on after check_book alone, the pairs
     # made below for each contact made it walk everything the check left (0.3 s at 100,000 contacts).
     with without_gc():
         return _check_contacts(path, select, ignore, fix, write, deliverability)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pressctl.collector import without_gc
 from pressctl.contacts.model import Contact, ContactBook
 from pressctl.errors import UsageError
 from pressctl.export import CONTACT_TARGETS
@@ -97,13 +97,8 @@ def export_contacts(book: ContactBook, target_name: str, selection: Selection = 
     target = contact_target(target_name)
     # The rows are short-lived and hold no cycles, but with a 100,000-contact book in memory each
     # collection the allocations trigger walks the whole book: pause the collector while writing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with without_gc():
         return _export(book, target, selection, resolver or PhoneResolver())
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _export(book: ContactBook, target: ContactTarget, selection: Selection, resolver: PhoneResolver) -> ExportResult:

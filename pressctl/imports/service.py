@@ -37,7 +37,7 @@ class ImportResult:
 def import_contacts(book_path: Path, files: list[Path], *, fmt: str | None = None, mapping: str | None = None,
                     encoding: str | None = None, unsubscribes: list[Path] | None = None,
                     options: Options | None = None, dry_run: bool = False, diff: bool = False) -> ImportResult:
-    from pressctl.contacts.check import without_gc
+    from pressctl.collector import without_gc
 
     # The collector off for all of it, in the forked workers too (they inherit it): the rows make many
     # short-lived objects and no reference cycles, and each collection walks everything alive (a tenth
