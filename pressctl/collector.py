@@ -27,9 +27,9 @@ def without_gc() -> Iterator[None]:
 
 @contextmanager
 def frozen() -> Iterator[None]:
-    """Everything alive now (a merge's contact book, the release, the modules) out of the collector's walks
-    for the block (gc.freeze): the collections that a merge's 10,000 messages trigger then look only at
-    what the merge itself makes, not at the book again each time (bench/merge.py: about 50 ms a merge)."""
+    """Everything alive now (render's contact book, release and modules) out of the collector's walks for
+    the block (gc.freeze): the collections that a merge's 10,000 messages trigger then look only at what
+    the merge itself makes, not at the book again each time (bench/merge.py)."""
     gc.freeze()
     try:
         yield
