@@ -258,11 +258,11 @@ _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 def _mbox_entry(data: bytes | Spliced | InMboxForm) -> list[bytes]:
     """The message in mboxrd form, in pieces: a message with attachments converts only its own runs (each
     attachment part, shared by every message, is converted once; see render/attachments.py)."""
-    if type(data) is InMboxForm:
-        return [b"From pressctl " + _stamp(_date_of(data.data)) + b"\n", data.data, b"\n"]
-    assert not isinstance(data, InMboxForm)
-    head = data if isinstance(data, bytes) else data.pieces[0]
-    body = [_mbox_body(data)] if isinstance(data, bytes) else data.mbox_body(_mbox_body)
+    if isinstance(data, InMboxForm):  # made in this form by the merge: nothing to convert
+        head, body = data.data, [data.data]
+    else:
+        head = data if isinstance(data, bytes) else data.pieces[0]
+        body = [_mbox_body(data)] if isinstance(data, bytes) else data.mbox_body(_mbox_body)
     return [b"From pressctl " + _stamp(_date_of(head)) + b"\n", *body, b"\n"]
 
 

@@ -71,8 +71,8 @@ class Prerendered:
         return self.text.fill(pieces[0]), self.html.fill(pieces[1])
 
     def made_from(self, values: Mapping[str, str]) -> bytes:
-        """What determines the bodies fill(pieces(values)) makes (see message_bytes): the rendering's digest and the
-        values, each on a line (pieces() takes no value with a line break)."""
+        """What determines the bodies fill(pieces(values)) makes, for the Message-ID (email.MessageLayout): the
+        rendering's digest and the values, each on a line (pieces() takes no value with a line break)."""
         return self.digest + "\n".join(map(values.__getitem__, FIELDS)).encode("utf-8")
 
     def from_lines(self, values: Mapping[str, str]) -> bool:
